@@ -29,7 +29,7 @@ struct export_node : heap_node {
 };
 
 /// Tuple: `arity` terms follow the node in the same allocation.
-struct tuple_node : heap_node {
+struct alignas(term) tuple_node : heap_node {
     tuple_node() noexcept : heap_node(tag::tuple) {}
     std::uint32_t arity = 0;
     term* elems() noexcept { return reinterpret_cast<term*>(this + 1); }
@@ -38,7 +38,7 @@ struct tuple_node : heap_node {
 
 /// A run of list cells stored flat: `size` heads follow the node, then `tail`.
 /// A list term is (node, offset): the cells from `offset` on.
-struct list_node : heap_node {
+struct alignas(term) list_node : heap_node {
     list_node() noexcept : heap_node(tag::list) {}
     std::uint32_t size = 0;
     term tail;
@@ -48,7 +48,7 @@ struct list_node : heap_node {
 
 /// Map: `size` (key, value) pairs follow the node, sorted by exact_compare on keys,
 /// with no duplicate keys.
-struct map_node : heap_node {
+struct alignas(term) map_node : heap_node {
     map_node() noexcept : heap_node(tag::map) {}
     std::uint32_t size = 0;
     using pair = std::pair<term, term>;
@@ -75,7 +75,7 @@ struct binary_node : heap_node {
 };
 
 /// Local fun: `num_free` free-variable terms follow the node.
-struct fun_node : heap_node {
+struct alignas(term) fun_node : heap_node {
     fun_node() noexcept : heap_node(tag::fun) {}
     std::uint8_t arity = 0;
     std::uint8_t uniq[16] = {};
@@ -88,6 +88,12 @@ struct fun_node : heap_node {
     term* free_vars() noexcept { return reinterpret_cast<term*>(this + 1); }
     const term* free_vars() const noexcept { return reinterpret_cast<const term*>(this + 1); }
 };
+
+// Trailing elements start right after the node, so the node's size must keep them aligned.
+static_assert(sizeof(tuple_node) % alignof(term) == 0);
+static_assert(sizeof(list_node) % alignof(term) == 0);
+static_assert(sizeof(map_node) % alignof(term) == 0);
+static_assert(sizeof(fun_node) % alignof(term) == 0);
 
 // Raw allocation of node + trailing storage. The node constructor and the trailing
 // terms are constructed by the caller; destroy_node frees with free_node.
