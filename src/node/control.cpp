@@ -1,0 +1,268 @@
+// Parsing and encoding of distribution control messages.
+#include "node/control.hpp"
+
+namespace otp::dist {
+namespace {
+
+struct parser {
+    std::span<const term> t;
+    atom peer;
+    bool ok = true;
+
+    pid get_pid(std::size_t i) {
+        auto p = t[i].as_pid();
+        if (!p) ok = false;
+        return p ? *p : pid{};
+    }
+    // A pid the peer sends as the origin of a signal must be one of its own.
+    pid from_pid(std::size_t i) {
+        pid p = get_pid(i);
+        if (ok && p.node != peer) ok = false;
+        return p;
+    }
+    reference get_ref(std::size_t i) {
+        auto r = t[i].as_ref();
+        if (!r) ok = false;
+        return r ? *r : reference{};
+    }
+    atom get_atom(std::size_t i) {
+        auto a = t[i].as_atom();
+        if (!a) ok = false;
+        return a ? *a : atom();
+    }
+    process_ref get_proc(std::size_t i) {
+        if (t[i].is_atom()) return t[i].raw_atom();
+        return get_pid(i);
+    }
+    process_ref from_proc(std::size_t i) {
+        if (t[i].is_atom()) return t[i].raw_atom();
+        return from_pid(i);
+    }
+};
+
+}  // namespace
+
+result<signal> parse_signal(const message& m, atom peer) {
+    const auto bad = make_error_code(dist_errc::bad_control);
+    auto tup = m.control.as_tuple();
+    if (!tup || tup->empty()) return bad;
+    auto code = (*tup)[0].as_int64();
+    if (!code) return bad;
+    parser p{*tup, peer};
+    const std::size_t n = tup->size();
+    const bool has_payload = m.payload.has_value();
+    const auto arity = [&](std::size_t want, bool payload) {
+        return n == want && has_payload == payload;
+    };
+    const term payload = has_payload ? *m.payload : term();
+    signal out;
+    switch (static_cast<op>(*code)) {
+        case op::link:
+            if (!arity(3, false)) return bad;
+            out = link_signal{p.from_pid(1), p.get_pid(2)};
+            break;
+        case op::send:
+        case op::send_tt:
+            if (!arity(*code == 2 ? 3 : 4, true)) return bad;
+            out = send_signal{std::nullopt, p.get_pid(2), payload};
+            break;
+        case op::send_sender:
+        case op::send_sender_tt:
+            if (!arity(*code == 22 ? 3 : 4, true)) return bad;
+            out = send_signal{p.from_pid(1), p.get_pid(2), payload};
+            break;
+        case op::reg_send:
+        case op::reg_send_tt:
+            if (!arity(*code == 6 ? 4 : 5, true)) return bad;
+            out = reg_send_signal{p.from_pid(1), p.get_atom(3), payload};
+            break;
+        case op::exit:
+        case op::exit2:
+            if (!arity(4, false)) return bad;
+            out = exit_signal{p.from_pid(1), p.get_pid(2), (*tup)[3], *code == 3};
+            break;
+        case op::exit_tt:
+        case op::exit2_tt:
+            if (!arity(5, false)) return bad;
+            out = exit_signal{p.from_pid(1), p.get_pid(2), (*tup)[4], *code == 13};
+            break;
+        case op::payload_exit:
+        case op::payload_exit2:
+        case op::payload_exit_tt:
+        case op::payload_exit2_tt: {
+            const bool tt = *code == 25 || *code == 27;
+            if (!arity(tt ? 4 : 3, true)) return bad;
+            out = exit_signal{p.from_pid(1), p.get_pid(2), payload, *code == 24 || *code == 25};
+            break;
+        }
+        case op::monitor_p:
+        case op::demonitor_p: {
+            if (!arity(4, false)) return bad;
+            const pid from = p.from_pid(1);
+            const process_ref target = p.get_proc(2);
+            const reference ref = p.get_ref(3);
+            if (*code == 19) {
+                out = monitor_signal{from, target, ref};
+            } else {
+                out = demonitor_signal{from, target, ref};
+            }
+            break;
+        }
+        case op::monitor_p_exit:
+            if (!arity(5, false)) return bad;
+            out = monitor_exit_signal{p.from_proc(1), p.get_pid(2), p.get_ref(3), (*tup)[4]};
+            break;
+        case op::payload_monitor_p_exit:
+            if (!arity(4, true)) return bad;
+            out = monitor_exit_signal{p.from_proc(1), p.get_pid(2), p.get_ref(3), payload};
+            break;
+        case op::spawn_request:
+        case op::spawn_request_tt: {
+            if (!arity(*code == 29 ? 6 : 7, true)) return bad;
+            auto mfa = (*tup)[4].as_tuple();
+            if (!mfa || mfa->size() != 3 || !payload.is_list()) return bad;
+            parser q{*mfa, peer};
+            const atom mod = q.get_atom(0);
+            const atom fun = q.get_atom(1);
+            auto ar = (*mfa)[2].as_int<std::uint32_t>();
+            if (!q.ok || !ar || *ar > 255) return bad;
+            out = spawn_request_signal{p.get_ref(1), p.from_pid(2), (*tup)[3], mod,
+                                       fun,          *ar,           (*tup)[5], payload};
+            break;
+        }
+        case op::spawn_reply:
+        case op::spawn_reply_tt: {
+            if (!arity(*code == 31 ? 5 : 6, false)) return bad;
+            auto flags = (*tup)[3].as_int64();
+            if (!flags) return bad;
+            out = spawn_reply_signal{p.get_ref(1), p.get_pid(2), *flags, (*tup)[4]};
+            break;
+        }
+        case op::alias_send:
+        case op::alias_send_tt:
+            if (!arity(*code == 33 ? 3 : 4, true)) return bad;
+            out = alias_send_signal{p.from_pid(1), p.get_ref(2), payload};
+            break;
+        case op::unlink_id:
+        case op::unlink_id_ack: {
+            if (!arity(4, false)) return bad;
+            auto id = (*tup)[1].as_int<std::uint64_t>();
+            if (!id || *id == 0) return bad;
+            if (*code == 35) {
+                out = unlink_id_signal{*id, p.from_pid(2), p.get_pid(3)};
+            } else {
+                out = unlink_id_ack_signal{*id, p.from_pid(2), p.get_pid(3)};
+            }
+            break;
+        }
+        case op::group_leader:
+            if (!arity(3, false)) return bad;
+            out = group_leader_signal{p.get_pid(1), p.get_pid(2)};
+            break;
+        case op::altact_sig_send: {
+            // OTP 28: {37, Flags, From, To} or {37, Flags, From, To, Token}; the tuple may
+            // grow and unknown flag bits are ignored.
+            if (n < 4 || !has_payload) return bad;
+            const term& fl = (*tup)[1];
+            if (!fl.is_integer()) return bad;
+            const std::int64_t bits = fl.as_int64().value_or(0) & 0x1F;  // a bignum: low bits
+            const pid from = p.from_pid(2);
+            if (bits & 16) {
+                out = exit_signal{from, p.get_pid(3), payload, false};
+            } else if (bits & 4) {
+                out = alias_send_signal{from, p.get_ref(3), payload};
+            } else if (bits & 8) {
+                out = reg_send_signal{from, p.get_atom(3), payload};
+            } else {
+                out = send_signal{from, p.get_pid(3), payload};
+            }
+            break;
+        }
+        default:
+            return bad;  // UNLINK, NODE_LINK and unknown ops, as OTP 26+
+    }
+    if (!p.ok) return bad;
+    return out;
+}
+
+std::error_code packet_encoder::append(std::vector<std::uint8_t>& out, const term& control,
+                                       const term* payload) const {
+    static const encode_options dist_terms{2, -1, 1000};
+    const std::size_t start = out.size();
+    out.resize(start + 4);
+    if (header_) {
+        // Header format with zero atom cache references: every atom inline.
+        out.insert(out.end(), {131, 68, 0});
+    } else {
+        out.push_back(112);
+    }
+    const auto put = [&](const term& t) {
+        if (!header_) out.push_back(131);
+        return encode_body_append(t, out, dist_terms).error();
+    };
+    std::error_code ec = put(control);
+    if (!ec && payload != nullptr) ec = put(*payload);
+    if (ec) {
+        out.resize(start);
+        return ec;
+    }
+    const std::size_t len = out.size() - start - 4;
+    out[start] = static_cast<std::uint8_t>(len >> 24);
+    out[start + 1] = static_cast<std::uint8_t>(len >> 16);
+    out[start + 2] = static_cast<std::uint8_t>(len >> 8);
+    out[start + 3] = static_cast<std::uint8_t>(len);
+    return {};
+}
+
+namespace make {
+namespace {
+term proc(const process_ref& r) {
+    return std::visit([](const auto& v) { return term(v); }, r);
+}
+const term& unused() {
+    static const term t{atom()};
+    return t;
+}
+}  // namespace
+term link(const pid& from, const pid& to) {
+    return tuple(1, from, to);
+}
+term send_sender(const pid& from, const pid& to) {
+    return tuple(22, from, to);
+}
+term send(const pid& to) {
+    return tuple(2, unused(), to);
+}
+term reg_send(const pid& from, atom to) {
+    return tuple(6, from, unused(), to);
+}
+term alias_send(const pid& from, const reference& alias) {
+    return tuple(33, from, alias);
+}
+term payload_exit(const pid& from, const pid& to) {
+    return tuple(24, from, to);
+}
+term payload_exit2(const pid& from, const pid& to) {
+    return tuple(26, from, to);
+}
+term monitor_p(const pid& from, const process_ref& target, const reference& ref) {
+    return tuple(19, from, proc(target), ref);
+}
+term demonitor_p(const pid& from, const process_ref& target, const reference& ref) {
+    return tuple(20, from, proc(target), ref);
+}
+term payload_monitor_p_exit(const process_ref& from, const pid& to, const reference& ref) {
+    return tuple(28, proc(from), to, ref);
+}
+term spawn_reply(const reference& req_id, const pid& to, std::int64_t flags, const term& result) {
+    return tuple(31, req_id, to, static_cast<long>(flags), result);
+}
+term unlink_id(std::uint64_t id, const pid& from, const pid& to) {
+    return tuple(35, static_cast<unsigned long>(id), from, to);
+}
+term unlink_id_ack(std::uint64_t id, const pid& from, const pid& to) {
+    return tuple(36, static_cast<unsigned long>(id), from, to);
+}
+}  // namespace make
+
+}  // namespace otp::dist
