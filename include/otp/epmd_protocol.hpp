@@ -78,6 +78,18 @@ struct name_port {
     friend bool operator==(const name_port&, const name_port&) = default;
 };
 
+/// A NAMES reply: the port epmd says it listens on, and the registered nodes.
+struct names_reply {
+    std::uint32_t epmd_port = 0;
+    std::vector<name_port> nodes;  ///< in epmd's order (newest registration first)
+};
+
+/// A DUMP reply: epmd's port and its text, entries separated by NUL bytes as epmd sends.
+struct dump_reply {
+    std::uint32_t epmd_port = 0;
+    std::string text;
+};
+
 /// The result of registering: epmd's creation for this incarnation.
 struct alive2_result {
     std::uint32_t creation = 0;
@@ -114,6 +126,13 @@ parse_status parse_port2_reply(std::span<const std::uint8_t> in, node_entry& out
 /// `at_eof` once the connection closed; before that the status is need_more.
 parse_status parse_text_reply(std::span<const std::uint8_t> in, bool at_eof,
                               std::uint32_t& epmd_port, std::string& text, std::error_code& ec);
+/// Parses the KILL reply: "OK" is done; "NO" (nodes are registered) is done with ec =
+/// refused; a close without a reply (not a local peer) is an error with ec = refused.
+parse_status parse_kill_reply(std::span<const std::uint8_t> in, bool at_eof, std::error_code& ec);
+/// Parses the STOP reply: "STOPPED" is done; "NOEXIST" then "STOPPED" is done with ec =
+/// not_found; a close without a reply (no -relaxed_command_check) is an error with ec =
+/// refused.
+parse_status parse_stop_reply(std::span<const std::uint8_t> in, bool at_eof, std::error_code& ec);
 /// Splits NAMES text ("name N at port P\n" lines) into entries; malformed lines are an
 /// error rather than skipped, so a confused epmd is noticed.
 result<std::vector<name_port>> parse_names_text(std::string_view text);

@@ -71,14 +71,17 @@ class [[nodiscard]] result {
         check();
         return std::get<0>(v_);
     }
-    T&& value() && {
+    /// From a temporary, the value itself (moved out), so that
+    /// `for (auto& e : t.as_list().value())` iterates a live object rather than a
+    /// member of a destroyed temporary.
+    T value() && {
         check();
         return std::get<0>(std::move(v_));
     }
 
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
-    T&& operator*() && { return std::move(*this).value(); }
+    T operator*() && { return std::move(*this).value(); }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
 

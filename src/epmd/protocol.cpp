@@ -186,6 +186,54 @@ parse_status parse_text_reply(std::span<const std::uint8_t> in, bool at_eof,
     return parse_status::done;
 }
 
+namespace {
+// KILL and STOP replies are bare ASCII words; epmd writes them in one go but TCP may
+// split them, so a prefix of an expected word means "wait for more".
+bool is_prefix_of(std::span<const std::uint8_t> in, std::string_view word) noexcept {
+    return in.size() <= word.size() &&
+           (in.empty() || std::memcmp(in.data(), word.data(), in.size()) == 0);
+}
+bool equals(std::span<const std::uint8_t> in, std::string_view word) noexcept {
+    return in.size() == word.size() && is_prefix_of(in, word);
+}
+}  // namespace
+
+parse_status parse_kill_reply(std::span<const std::uint8_t> in, bool at_eof, std::error_code& ec) {
+    if (equals(in, "OK")) return parse_status::done;
+    if (equals(in, "NO")) {
+        ec = epmd_errc::refused;
+        return parse_status::done;
+    }
+    if (in.empty() && at_eof) {
+        ec = epmd_errc::refused;
+        return parse_status::error;
+    }
+    if (!at_eof && (is_prefix_of(in, "OK") || is_prefix_of(in, "NO")))
+        return parse_status::need_more;
+    ec = epmd_errc::malformed_reply;
+    return parse_status::error;
+}
+
+parse_status parse_stop_reply(std::span<const std::uint8_t> in, bool at_eof, std::error_code& ec) {
+    constexpr std::string_view stopped = "STOPPED";
+    constexpr std::string_view missing = "NOEXISTSTOPPED";
+    if (equals(in, stopped)) return parse_status::done;
+    // epmd sends NOEXIST and STOPPED as two writes; a close right after NOEXIST still
+    // tells us all we need.
+    if (equals(in, missing) || (at_eof && equals(in, missing.substr(0, 7)))) {
+        ec = epmd_errc::not_found;
+        return parse_status::done;
+    }
+    if (in.empty() && at_eof) {
+        ec = epmd_errc::refused;
+        return parse_status::error;
+    }
+    if (!at_eof && (is_prefix_of(in, stopped) || is_prefix_of(in, missing)))
+        return parse_status::need_more;
+    ec = epmd_errc::malformed_reply;
+    return parse_status::error;
+}
+
 result<std::vector<name_port>> parse_names_text(std::string_view text) {
     std::vector<name_port> out;
     constexpr std::string_view prefix = "name ";

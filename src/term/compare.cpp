@@ -23,38 +23,7 @@ int three_way(const T& a, const T& b) noexcept {
     return (a > b) - (a < b);
 }
 
-// Rank of each type in the term order (numbers share rank 0).
-int rank(tag t) noexcept {
-    switch (t) {
-        case tag::small_int:
-        case tag::big_int:
-        case tag::float_:
-            return 0;
-        case tag::atom:
-            return 1;
-        case tag::reference:
-            return 2;
-        case tag::fun:
-        case tag::export_fun:
-            return 3;
-        case tag::port:
-            return 4;
-        case tag::pid:
-            return 5;
-        case tag::tuple:
-            return 6;
-        case tag::map:
-            return 7;
-        case tag::nil:
-            return 8;
-        case tag::list:
-            return 9;
-        case tag::binary:
-        case tag::owner:
-            break;
-    }
-    return 10;
-}
+using detail::order_rank;
 
 const big_int& big(const term& t) noexcept {
     return static_cast<const detail::bigint_node*>(t.raw_node())->value;
@@ -140,39 +109,56 @@ int cmp_bits(const detail::binary_node* a, const detail::binary_node* b) noexcep
 
 int cmp(const term& a, const term& b, bool exact) noexcept;
 
+// Walks both lists run by run with a cursor each, so lists built from many runs
+// (e.g. by cons) compare without recursion.
 int cmp_lists(const term& a, const term& b, bool exact) noexcept {
-    const term* x = &a;
-    const term* y = &b;
-    while (x->raw_tag() == tag::list && y->raw_tag() == tag::list) {
-        const auto* xn = static_cast<const detail::list_node*>(x->raw_node());
-        const auto* yn = static_cast<const detail::list_node*>(y->raw_node());
-        std::uint32_t i = x->raw_aux();
-        std::uint32_t j = y->raw_aux();
-        if (xn == yn && i == j) return 0;  // shared tail
-        for (; i < xn->size && j < yn->size; ++i, ++j)
-            if (const int c = cmp(xn->elems()[i], yn->elems()[j], exact); c != 0) return c;
-        if (i < xn->size) {
-            // y's run ended first: continue with a view of x's remaining cells.
-            const term rest = term::adopt(tag::list, const_cast<detail::list_node*>(xn), i);
-            detail::retain(const_cast<detail::list_node*>(xn));
-            return cmp_lists(rest, yn->tail, exact);
+    struct cursor {
+        const detail::list_node* node;
+        std::uint32_t pos;
+        const term* tail;  // set once the list ended: its final tail
+        explicit cursor(const term& t) noexcept : node(nullptr), pos(0), tail(&t) { settle(); }
+        void settle() noexcept {
+            // Moves into the next run while the current one is used up.
+            while (tail != nullptr && tail->raw_tag() == tag::list) {
+                node = static_cast<const detail::list_node*>(tail->raw_node());
+                pos = tail->raw_aux();
+                tail = nullptr;
+            }
+            while (tail == nullptr && pos >= node->size) {
+                tail = &node->tail;
+                if (tail->raw_tag() == tag::list) {
+                    node = static_cast<const detail::list_node*>(tail->raw_node());
+                    pos = tail->raw_aux();
+                    tail = nullptr;
+                }
+            }
         }
-        if (j < yn->size) {
-            const term rest = term::adopt(tag::list, const_cast<detail::list_node*>(yn), j);
-            detail::retain(const_cast<detail::list_node*>(yn));
-            return cmp_lists(xn->tail, rest, exact);
+        bool at_end() const noexcept { return tail != nullptr; }
+        const term& head() const noexcept { return node->elems()[pos]; }
+        void next() noexcept {
+            ++pos;
+            settle();
         }
-        x = &xn->tail;
-        y = &yn->tail;
+    };
+    cursor x(a), y(b);
+    while (!x.at_end() && !y.at_end()) {
+        if (x.node == y.node && x.pos == y.pos) return 0;  // a shared tail
+        if (const int c = cmp(x.head(), y.head(), exact); c != 0) return c;
+        x.next();
+        y.next();
     }
-    return cmp(*x, *y, exact);
+    // One side still has cells: a non-empty list against the other's final tail, which
+    // is not a list cell, so their type ranks decide.
+    if (!x.at_end()) return order_rank(tag::list) < order_rank(y.tail->raw_tag()) ? -1 : 1;
+    if (!y.at_end()) return order_rank(x.tail->raw_tag()) < order_rank(tag::list) ? -1 : 1;
+    return cmp(*x.tail, *y.tail, exact);
 }
 
 int cmp(const term& a, const term& b, bool exact) noexcept {
     const tag ta = a.raw_tag();
     const tag tb = b.raw_tag();
-    const int ra = rank(ta);
-    const int rb = rank(tb);
+    const int ra = order_rank(ta);
+    const int rb = order_rank(tb);
     if (ra != rb) return ra < rb ? -1 : 1;
     if (ra == 0) return cmp_numbers(a, b, exact);
     if (ta != tb) return ta == tag::fun ? -1 : 1;  // local fun < external fun

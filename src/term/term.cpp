@@ -90,9 +90,14 @@ class work_stack {
 };
 
 // Drops the child's reference; a child that dies is queued rather than recursed into.
+inline bool last_reference(heap_node* h) noexcept {
+    return h->rc.load(std::memory_order_acquire) == 1 ||
+           h->rc.fetch_sub(1, std::memory_order_acq_rel) == 1;
+}
+
 inline void drop(const term& t, work_stack& st) noexcept {
     heap_node* h = t.raw_node();
-    if (h != nullptr && h->rc.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    if (h != nullptr && last_reference(h)) {
         try {
             st.push(h);
         } catch (...) {
@@ -103,7 +108,7 @@ inline void drop(const term& t, work_stack& st) noexcept {
 }
 
 inline void drop(heap_node* h, work_stack& st) noexcept {
-    if (h != nullptr && h->rc.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    if (h != nullptr && last_reference(h)) {
         try {
             st.push(h);
         } catch (...) {

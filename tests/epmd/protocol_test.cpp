@@ -215,3 +215,52 @@ TEST(EpmdProtocol, MalformedRequests) {
     EXPECT_EQ(parse_request(empty_name, r, used, ec), parse_status::error);
     EXPECT_EQ(ec, epmd_errc::invalid_name);
 }
+
+TEST(EpmdProtocol, KillReplies) {
+    const auto ok = vec("kill_resp");
+    std::error_code ec;
+    EXPECT_EQ(parse_kill_reply(ok, false, ec), parse_status::done);
+    EXPECT_FALSE(ec);
+    EXPECT_EQ(parse_kill_reply({ok.data(), 1}, false, ec), parse_status::need_more);
+    EXPECT_EQ(parse_kill_reply({ok.data(), 1}, true, ec), parse_status::error);
+    EXPECT_EQ(ec, epmd_errc::malformed_reply);
+    ec = {};
+    const std::uint8_t no[] = {'N', 'O'};
+    EXPECT_EQ(parse_kill_reply(no, false, ec), parse_status::done);
+    EXPECT_EQ(ec, epmd_errc::refused);
+    ec = {};
+    EXPECT_EQ(parse_kill_reply({}, true, ec), parse_status::error);
+    EXPECT_EQ(ec, epmd_errc::refused);
+    ec = {};
+    const std::uint8_t junk[] = {'O', 'X'};
+    EXPECT_EQ(parse_kill_reply(junk, false, ec), parse_status::error);
+    EXPECT_EQ(ec, epmd_errc::malformed_reply);
+}
+
+TEST(EpmdProtocol, StopRepliesSplitAtEveryOffset) {
+    for (const char* name : {"stop_resp_cpp1", "stop_resp_missing"}) {
+        const auto bytes = vec(name);
+        for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
+            std::error_code ec;
+            EXPECT_EQ(parse_stop_reply({bytes.data(), cut}, false, ec), parse_status::need_more)
+                << name << " cut " << cut;
+        }
+    }
+    std::error_code ec;
+    EXPECT_EQ(parse_stop_reply(vec("stop_resp_cpp1"), false, ec), parse_status::done);
+    EXPECT_FALSE(ec);
+    EXPECT_EQ(parse_stop_reply(vec("stop_resp_missing"), false, ec), parse_status::done);
+    EXPECT_EQ(ec, epmd_errc::not_found);
+    // epmd closing right after NOEXIST still tells the whole story.
+    ec = {};
+    const auto missing = vec("stop_resp_missing");
+    EXPECT_EQ(parse_stop_reply({missing.data(), 7}, true, ec), parse_status::done);
+    EXPECT_EQ(ec, epmd_errc::not_found);
+    // Without -relaxed_command_check epmd closes without a word.
+    ec = {};
+    EXPECT_EQ(parse_stop_reply({}, true, ec), parse_status::error);
+    EXPECT_EQ(ec, epmd_errc::refused);
+    ec = {};
+    EXPECT_EQ(parse_stop_reply({missing.data(), 3}, true, ec), parse_status::error);
+    EXPECT_EQ(ec, epmd_errc::malformed_reply);
+}

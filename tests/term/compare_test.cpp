@@ -187,3 +187,19 @@ TEST(Compare, SortIsATotalOrder) {
             EXPECT_TRUE((v[i] <=> v[j]) <= 0);
     }
 }
+
+TEST(Compare, ListsOfManyRunsCompareWithoutRecursion) {
+    term consed, flat_tail;
+    std::vector<term> flat;
+    for (int i = 0; i < 300000; ++i) {
+        consed = otp::cons(i, std::move(consed));
+        flat.emplace_back(299999 - i);
+    }
+    const term flat_list = otp::make_list(std::move(flat));
+    EXPECT_TRUE(consed == flat_list);
+    EXPECT_EQ(consed <=> flat_list, std::weak_ordering::equivalent);
+    EXPECT_GT(consed, otp::cons(-1, flat_list));                  // first element decides
+    EXPECT_LT(otp::cons(0, atom("tail")), otp::cons(0, term()));  // erl: [0|tail] < [0]
+    EXPECT_LT(otp::cons(0, atom("tail")), otp::list(0, 1));       // atom tail < list
+    EXPECT_LT(otp::list(0, 1), otp::cons(0, otp::cons(1, otp::binary("b"))));
+}

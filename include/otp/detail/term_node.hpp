@@ -28,6 +28,40 @@ enum class tag : std::uint8_t {
 };
 inline constexpr tag first_heap_tag = tag::big_int;
 
+/// Rank of a tag's type in Erlang's term order (all numbers share rank 0; local and
+/// external funs share one rank).
+constexpr int order_rank(tag t) noexcept {
+    switch (t) {
+        case tag::small_int:
+        case tag::big_int:
+        case tag::float_:
+            return 0;
+        case tag::atom:
+            return 1;
+        case tag::reference:
+            return 2;
+        case tag::fun:
+        case tag::export_fun:
+            return 3;
+        case tag::port:
+            return 4;
+        case tag::pid:
+            return 5;
+        case tag::nil:
+            return 8;
+        case tag::tuple:
+            return 6;
+        case tag::map:
+            return 7;
+        case tag::list:
+            return 9;
+        case tag::binary:
+        case tag::owner:
+            break;
+    }
+    return 10;
+}
+
 /// Header of every heap node: an atomic reference count and the node's kind.
 /// Nodes are immutable after construction, so sharing them across threads only
 /// needs the count to be atomic.
@@ -45,7 +79,11 @@ inline void retain(heap_node* n) noexcept {
     n->rc.fetch_add(1, std::memory_order_relaxed);
 }
 inline void release(heap_node* n) noexcept {
-    if (n->rc.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy_node(n);
+    // Holding the only reference, no other thread can touch the count: skip the
+    // atomic read-modify-write (most decoded nodes die this way).
+    if (n->rc.load(std::memory_order_acquire) == 1 ||
+        n->rc.fetch_sub(1, std::memory_order_acq_rel) == 1)
+        destroy_node(n);
 }
 
 }  // namespace otp::detail

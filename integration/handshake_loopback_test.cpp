@@ -1,4 +1,4 @@
-// The handshake driver over loopback TCP: both roles against each other, a wrong
+// The handshake driver over loopback TCP (no erl): both roles against each other, a wrong
 // cookie, and a peer that stalls until the step deadline.
 #include <gtest/gtest.h>
 

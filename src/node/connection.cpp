@@ -1,0 +1,241 @@
+// One established distribution connection.
+#include "node/connection.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+namespace otp::dist {
+namespace {
+
+constexpr std::size_t read_chunk = 64 * 1024;
+// Small packets are coalesced into one queued buffer up to this size, so a burst of
+// sends becomes a few large writes rather than one buffer per message.
+constexpr std::size_t coalesce_limit = 64 * 1024;
+
+}  // namespace
+
+connection::connection(socket s, handshake_result hs, connection_options opts,
+                       connection_handler& h)
+    : strand_(boost::asio::make_strand(s.get_executor())),
+      sock_(std::move(s)),
+      hs_(std::move(hs)),
+      opts_(std::move(opts)),
+      handler_(h),
+      peer_(atom(hs_.peer_name)),
+      frames_(opts_.max_packet),
+      decoder_(opts_.decoder),
+      encoder_(opts_.decoder.header_format),
+      rbuf_(std::make_shared<std::vector<std::uint8_t>>(read_chunk)),
+      ticker_(strand_) {
+    opts_.log = logger_or_null(opts_.log);
+    if (opts_.tick_intensity < 1) opts_.tick_intensity = 4;
+}
+
+void connection::start() {
+    boost::asio::post(strand_, [self = shared_from_this()] {
+        auto& left = self->hs_.leftover;
+        if (!left.empty()) {
+            if (left.size() > self->rbuf_->size()) self->rbuf_->resize(left.size());
+            std::copy(left.begin(), left.end(), self->rbuf_->begin());
+            self->rend_ = left.size();
+            left.clear();
+            self->consume();
+        }
+        if (self->finished_) return;
+        self->read();
+        self->tick();
+    });
+}
+
+void connection::read() {
+    std::size_t needed = 0;
+    {
+        std::span<const std::uint8_t> body;
+        std::size_t used = 0;
+        frames_.next({rbuf_->data() + rbegin_, rend_ - rbegin_}, body, used, needed);
+    }
+    const std::size_t pending = rend_ - rbegin_;
+    const std::size_t want = std::max({needed, pending + 1, read_chunk});
+    if (rbuf_.use_count() > 1 || rbuf_->size() < want || rbegin_ > 0) {
+        // Decoded binaries may still point into the old buffer: never overwrite it.
+        if (rbuf_.use_count() > 1 || rbuf_->size() < want) {
+            auto fresh = std::make_shared<std::vector<std::uint8_t>>(want);
+            std::copy(rbuf_->begin() + static_cast<std::ptrdiff_t>(rbegin_),
+                      rbuf_->begin() + static_cast<std::ptrdiff_t>(rend_), fresh->begin());
+            rbuf_ = std::move(fresh);
+        } else {
+            std::copy(rbuf_->begin() + static_cast<std::ptrdiff_t>(rbegin_),
+                      rbuf_->begin() + static_cast<std::ptrdiff_t>(rend_), rbuf_->begin());
+        }
+        rbegin_ = 0;
+        rend_ = pending;
+    }
+    sock_.async_read_some(
+        boost::asio::buffer(rbuf_->data() + rend_, rbuf_->size() - rend_),
+        boost::asio::bind_executor(
+            strand_,
+            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                if (ec) {
+                    if (self->finished_) return;
+                    const bool eof =
+                        ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset;
+                    return self->finish(eof ? make_error_code(dist_errc::closed) : ec);
+                }
+                self->on_read(n);
+            }));
+}
+
+void connection::on_read(std::size_t n) {
+    rend_ += n;
+    read_since_tick_ = true;
+    consume();
+    if (!finished_) read();
+}
+
+void connection::consume() {
+    while (!finished_) {
+        std::span<const std::uint8_t> body;
+        std::size_t used = 0, needed = 0;
+        switch (frames_.next({rbuf_->data() + rbegin_, rend_ - rbegin_}, body, used, needed)) {
+            case frame_parser::status::need_more:
+                return;
+            case frame_parser::status::too_large:
+                opts_.log->warn("dist: closing connection to {}: packet length over {} bytes",
+                                peer_.name(), opts_.max_packet);
+                return finish(make_error_code(dist_errc::packet_too_large));
+            case frame_parser::status::packet:
+                break;
+        }
+        rbegin_ += used;
+        ++packets_in_;
+        message m;
+        std::error_code ec;
+        // The aliasing pointer keeps the whole buffer alive for zero-copy binaries.
+        const std::shared_ptr<const void> owner(rbuf_, rbuf_->data());
+        switch (decoder_.decode(body, owner, m, ec)) {
+            case packet_decoder::status::tick:
+            case packet_decoder::status::pending:
+                continue;
+            case packet_decoder::status::error:
+                opts_.log->warn("dist: closing connection to {}: {}", peer_.name(), ec.message());
+                return finish(ec);
+            case packet_decoder::status::message:
+                break;
+        }
+        auto sig = parse_signal(m, peer_);
+        if (!sig) {
+            opts_.log->warn("dist: closing connection to {}: invalid control message",
+                            peer_.name());
+            return finish(sig.error());
+        }
+        handler_.on_signal(*this, std::move(*sig));
+    }
+}
+
+void connection::send(std::vector<std::uint8_t>&& packet) {
+    bool start_writer = false;
+    {
+        std::lock_guard lock(out_mutex_);
+        if (closed_) return;
+        if (!queued_.empty() && queued_.back().size() + packet.size() <= coalesce_limit) {
+            auto& back = queued_.back();
+            back.insert(back.end(), packet.begin(), packet.end());
+        } else {
+            queued_.push_back(std::move(packet));
+        }
+        wrote_since_tick_ = true;
+        if (!writing_) writing_ = start_writer = true;
+    }
+    if (start_writer)
+        boost::asio::post(strand_, [self = shared_from_this()] { self->write_queued(); });
+}
+
+std::error_code connection::send(const term& control, const term* payload) {
+    std::vector<std::uint8_t> packet;
+    if (auto ec = encoder_.append(packet, control, payload)) return ec;
+    send(std::move(packet));
+    return {};
+}
+
+void connection::write_queued() {
+    {
+        std::lock_guard lock(out_mutex_);
+        in_flight_.swap(queued_);
+        queued_.clear();
+        if (in_flight_.empty() || closed_) {
+            writing_ = false;
+            return;
+        }
+    }
+    std::vector<boost::asio::const_buffer> bufs;
+    bufs.reserve(in_flight_.size());
+    for (const auto& b : in_flight_)
+        bufs.emplace_back(b.data(), b.size());
+    boost::asio::async_write(
+        sock_, bufs,
+        boost::asio::bind_executor(
+            strand_, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                self->in_flight_.clear();
+                if (ec) {
+                    {
+                        std::lock_guard lock(self->out_mutex_);
+                        self->writing_ = false;
+                    }
+                    if (!self->finished_) self->finish(make_error_code(dist_errc::closed));
+                    return;
+                }
+                self->write_queued();
+            }));
+}
+
+void connection::tick() {
+    if (finished_) return;
+    // Silence for `intensity` whole intervals means the peer is gone (net_tick_timeout).
+    silent_intervals_ = read_since_tick_ ? 0 : silent_intervals_ + 1;
+    read_since_tick_ = false;
+    if (silent_intervals_ >= opts_.tick_intensity) {
+        opts_.log->warn("dist: closing connection to {}: nothing received for {} ms", peer_.name(),
+                        opts_.net_ticktime.count());
+        return finish(make_error_code(dist_errc::tick_timeout));
+    }
+    bool idle;
+    {
+        std::lock_guard lock(out_mutex_);
+        idle = !wrote_since_tick_;
+        wrote_since_tick_ = false;
+    }
+    if (idle) {
+        send(std::vector<std::uint8_t>(4, 0));  // a tick: an empty packet
+        std::lock_guard lock(out_mutex_);
+        wrote_since_tick_ = false;  // a tick is not traffic of our own
+    }
+    ticker_.expires_after(opts_.net_ticktime / opts_.tick_intensity);
+    ticker_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        if (!ec) self->tick();
+    });
+}
+
+void connection::close(std::error_code why) {
+    boost::asio::post(strand_, [self = shared_from_this(), why] { self->finish(why); });
+}
+
+void connection::finish(std::error_code why) {
+    if (finished_) return;
+    finished_ = true;
+    {
+        std::lock_guard lock(out_mutex_);
+        closed_ = true;
+        queued_.clear();
+    }
+    boost::system::error_code ignored;
+    sock_.shutdown(socket::shutdown_both, ignored);
+    sock_.close(ignored);
+    ticker_.cancel();
+    opts_.log->info("dist: connection to {} closed: {}", peer_.name(), why.message());
+    handler_.on_closed(*this, why);
+}
+
+}  // namespace otp::dist

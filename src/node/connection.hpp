@@ -1,0 +1,106 @@
+// One established distribution connection: reads packets into signals, writes
+// queued packets with gathered writes, ticks when idle, and declares the peer dead
+// after net_ticktime of silence. All protocol decisions are in the pure parts
+// (frame_parser, packet_decoder, parse_signal); this class only moves bytes.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "node/control.hpp"
+#include "node/frame.hpp"
+#include "node/packet_decoder.hpp"
+#include "otp/handshake.hpp"
+#include "otp/log.hpp"
+
+namespace otp::dist {
+
+/// What the node runtime does with a connection's traffic. Called on the
+/// connection's strand, one call at a time per connection.
+class connection_handler {
+  public:
+    virtual ~connection_handler() = default;
+    /// A valid signal arrived.
+    virtual void on_signal(class connection& c, signal&& s) = 0;
+    /// The connection ended (exactly once): peer closed, error, tick timeout or close().
+    virtual void on_closed(class connection& c, std::error_code why) = 0;
+};
+
+/// Limits and timing of a connection.
+struct connection_options {
+    std::chrono::milliseconds net_ticktime{60'000};  ///< OTP's net_ticktime
+    int tick_intensity = 4;                          ///< ticks per net_ticktime
+    std::size_t max_packet = 512u << 20;             ///< larger packets close the link
+    decoder_config decoder;                          ///< formats, fragment bounds, term limits
+    logger_ptr log;
+};
+
+/// Thread safety: send() and close() may be called from any thread; everything else
+/// runs on the connection's strand.
+class connection : public std::enable_shared_from_this<connection> {
+  public:
+    using socket = boost::asio::ip::tcp::socket;
+
+    connection(socket s, handshake_result hs, connection_options opts, connection_handler& h);
+
+    /// Starts reading (the handshake's leftover bytes first) and ticking.
+    void start();
+    /// Queues one encoded packet (u32 length included). Thread-safe; packets keep
+    /// their order per sending thread and are written in batches.
+    void send(std::vector<std::uint8_t>&& packet);
+    /// Encodes a control message (and payload) in the negotiated format and queues it.
+    std::error_code send(const term& control, const term* payload = nullptr);
+    /// Ends the connection with `why` (reported through on_closed once). Thread-safe.
+    void close(std::error_code why);
+
+    /// The peer's node name, and the handshake's outcome.
+    atom peer() const noexcept { return peer_; }
+    const handshake_result& handshake() const noexcept { return hs_; }
+    /// Bytes and packets seen (for metrics and tests).
+    std::uint64_t packets_received() const noexcept { return packets_in_; }
+
+  private:
+    void read();
+    void on_read(std::size_t n);
+    void consume();
+    void write_queued();
+    void tick();
+    void finish(std::error_code why);
+
+    boost::asio::strand<socket::executor_type> strand_;
+    socket sock_;
+    handshake_result hs_;
+    connection_options opts_;
+    connection_handler& handler_;
+    atom peer_;
+    frame_parser frames_;
+    packet_decoder decoder_;
+    packet_encoder encoder_;
+
+    // Reading: packets are parsed in place; the buffer is shared with decoded
+    // zero-copy binaries, so a referenced buffer is replaced rather than reused.
+    std::shared_ptr<std::vector<std::uint8_t>> rbuf_;
+    std::size_t rbegin_ = 0, rend_ = 0;
+
+    // Writing: producers append under the mutex; one writer drains with gathered writes.
+    std::mutex out_mutex_;
+    std::vector<std::vector<std::uint8_t>> queued_;
+    std::vector<std::vector<std::uint8_t>> in_flight_;
+    bool writing_ = false;
+    bool closed_ = false;  // guarded by out_mutex_
+
+    boost::asio::steady_timer ticker_;
+    std::uint64_t packets_in_ = 0;
+    bool read_since_tick_ = true;   // strand only
+    bool wrote_since_tick_ = true;  // guarded by out_mutex_
+    int silent_intervals_ = 0;      // strand only
+    bool finished_ = false;         // strand only
+};
+
+}  // namespace otp::dist

@@ -1,0 +1,1122 @@
+// ETF decoding: bytes to otp::term.
+//
+// One iterative pass with an explicit stack of open containers, so hostile nesting
+// costs heap (bounded by max_depth), never native stack. Every count is checked
+// against the bytes left before anything is allocated: each element takes at least
+// one byte, so a container can never claim more slots than the input could fill.
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <new>
+#include <string_view>
+
+#include <zlib.h>
+
+#include "otp/etf.hpp"
+#include "term/etf_tags.hpp"
+
+namespace otp {
+namespace {
+
+using detail::tag;
+using namespace etf_detail;
+
+// Binaries below this size are copied even in zero-copy mode: a reference costs a
+// node and an atomic count, which is more than copying a few bytes.
+constexpr std::size_t zero_copy_min = 64;
+// The largest ratio deflate can reach is about 1032:1, so a compressed term claiming
+// more than this per compressed byte is corrupt and must not make us allocate.
+constexpr std::size_t max_deflate_ratio = 1032;
+
+// chain: the rest of a list whose tail is itself a list (see flatten_chain).
+enum class frame_kind : std::uint8_t { tuple, list, map, fun, chain };
+
+// An open container: slots from `next` on still have to be decoded.
+struct frame {
+    term* next;
+    std::uint32_t remaining;  // slots left, the current one included
+    frame_kind kind;
+    detail::heap_node* node;
+    const std::uint8_t* start;  // the container's tag
+    // Lists, chains, funs: the slot holding the container itself.
+    term* dst;
+    // Funs only: the atom of the module.
+    const detail::atom_entry* fun_module;
+};
+
+// A stack with inline room for ordinary nesting; deeper input spills to the heap.
+class frame_stack {
+  public:
+    frame_stack() noexcept = default;
+    frame_stack(const frame_stack&) = delete;
+    frame_stack& operator=(const frame_stack&) = delete;
+    ~frame_stack() {
+        if (data_ != inline_) delete[] data_;
+    }
+    bool empty() const noexcept { return size_ == 0; }
+    std::size_t size() const noexcept { return size_; }
+    frame& top() noexcept { return data_[size_ - 1]; }
+    void pop() noexcept { --size_; }
+    frame& push() {
+        if (size_ == cap_) grow();
+        return data_[size_++];
+    }
+
+  private:
+    void grow() {
+        const std::size_t cap = cap_ * 2;
+        auto* d = new frame[cap];
+        std::copy(data_, data_ + size_, d);
+        if (data_ != inline_) delete[] data_;
+        data_ = d;
+        cap_ = cap;
+    }
+    static constexpr std::size_t inline_cap = 32;
+    frame inline_[inline_cap];
+    frame* data_ = inline_;
+    std::size_t size_ = 0;
+    std::size_t cap_ = inline_cap;
+};
+
+template <class Node, class... Args>
+inline void emplace_node(term* dst, tag t, Args&&... args) {
+    void* mem = detail::alloc_node(sizeof(Node));
+    // The node types built here have noexcept constructors.
+    auto* n = new (mem) Node(std::forward<Args>(args)...);
+    new (dst) term(term::adopt(t, n));
+}
+
+// Empty containers are shared: they are common leaves, and a shared node costs a
+// count increment instead of an allocation and a free.
+const term& empty_tuple() {
+    static const term t = make_tuple(std::span<const term>{});
+    return t;
+}
+const term& empty_map() {
+    static const term t = make_map(std::span<const std::pair<term, term>>{});
+    return t;
+}
+const term& empty_binary() {
+    static const term t = binary(std::span<const std::uint8_t>{});
+    return t;
+}
+
+// FLOAT_EXT text as OTP accepts it: [+-]digits.digits[(e|E)[+-]digits], NUL-ended.
+// Underflow gives a signed zero; overflow is an error, as in OTP.
+bool parse_float_text(const std::uint8_t* s, double& out) noexcept {
+    const char* b = reinterpret_cast<const char*>(s);
+    const std::size_t len = strnlen(b, float_ext_text);
+    std::size_t i = 0;
+    bool neg = false;
+    if (i < len && (b[i] == '+' || b[i] == '-')) neg = b[i++] == '-';
+    const std::size_t int_begin = i;
+    while (i < len && b[i] >= '0' && b[i] <= '9')
+        ++i;
+    const std::size_t int_end = i;
+    if (int_end == int_begin || i >= len || b[i] != '.') return false;
+    const std::size_t frac_begin = ++i;
+    while (i < len && b[i] >= '0' && b[i] <= '9')
+        ++i;
+    const std::size_t frac_end = i;
+    if (frac_end == frac_begin) return false;
+    long exp = 0;
+    if (i < len && (b[i] == 'e' || b[i] == 'E')) {
+        ++i;
+        bool eneg = false;
+        if (i < len && (b[i] == '+' || b[i] == '-')) eneg = b[i++] == '-';
+        const std::size_t e_begin = i;
+        while (i < len && b[i] >= '0' && b[i] <= '9') {
+            // Saturate: beyond any double's range either way, and no overflow.
+            if (exp < 100000) exp = exp * 10 + (b[i] - '0');
+            ++i;
+        }
+        if (i == e_begin) return false;
+        if (eneg) exp = -exp;
+    }
+    if (i != len) return false;
+    // from_chars takes no '+' sign; the grammar above is stricter than its own.
+    const char* first = b + (b[0] == '+' ? 1 : 0);
+    double v = 0;
+    const auto r = std::from_chars(first, b + len, v);
+    if (r.ec == std::errc::result_out_of_range) {
+        // Decimal exponent of the leading significant digit tells underflow from overflow.
+        long lead = -1;
+        for (std::size_t k = int_begin; k < int_end; ++k)
+            if (b[k] != '0') {
+                lead = static_cast<long>(int_end - k) - 1;
+                break;
+            }
+        if (lead < 0)
+            for (std::size_t k = frac_begin; k < frac_end; ++k)
+                if (b[k] != '0') {
+                    lead = -static_cast<long>(k - frac_begin) - 1;
+                    break;
+                }
+        if (lead + exp >= 0) return false;
+        out = neg ? -0.0 : 0.0;
+        return true;
+    }
+    if (r.ec != std::errc() || r.ptr != b + len || !std::isfinite(v)) return false;
+    out = v;
+    return true;
+}
+
+// The slot of a map frame with `remaining` slots left: slots alternate key, value.
+inline term* map_slot(detail::map_node* m, std::uint32_t remaining) noexcept {
+    const std::uint32_t i = 2 * m->size - remaining;
+    return (i & 1) ? &m->pairs()[i / 2].second : &m->pairs()[i / 2].first;
+}
+
+// exact_compare, with what sorting map keys mostly meets done inline: different
+// types, atoms, small integers and whole-byte binaries.
+inline int key_compare(const term& a, const term& b) noexcept {
+    const tag ta = a.raw_tag();
+    const tag tb = b.raw_tag();
+    if (ta == tb) {
+        if (ta == tag::atom) {
+            const auto c = a.raw_atom() <=> b.raw_atom();
+            return c < 0 ? -1 : (c > 0 ? 1 : 0);
+        }
+        if (ta == tag::small_int) return (a.raw_int() > b.raw_int()) - (a.raw_int() < b.raw_int());
+        if (ta == tag::binary) {
+            const auto* x = static_cast<const detail::binary_node*>(a.raw_node());
+            const auto* y = static_cast<const detail::binary_node*>(b.raw_node());
+            if (x->bits == 8 && y->bits == 8) {
+                const std::size_t n = std::min(x->size, y->size);
+                const int c = n == 0 ? 0 : std::memcmp(x->data, y->data, n);
+                if (c != 0) return c < 0 ? -1 : 1;
+                return (x->size > y->size) - (x->size < y->size);
+            }
+        }
+    } else {
+        const int ra = detail::order_rank(ta);
+        const int rb = detail::order_rank(tb);
+        if (ra != rb) return ra < rb ? -1 : 1;
+    }
+    const auto c = exact_compare(a, b);
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+// OTP never writes a list whose tail is another LIST_EXT or STRING_EXT, but it reads
+// one. Decoded as is, such input becomes a chain of runs, and comparing chains with
+// differently split lists costs the comparison a level of recursion per run: a
+// hostile peer could overflow the stack with a map of two such keys. So a chain is
+// rebuilt as one run (moving the elements) once its last tail is known.
+bool flatten_chain(term* head) {
+    std::size_t n = 0;
+    const term* t = head;
+    while (t->raw_tag() == tag::list) {
+        const auto* run = static_cast<const detail::list_node*>(t->raw_node());
+        n += run->size - t->raw_aux();
+        t = &run->tail;
+    }
+    // n is bounded by the input length, which the LIST_EXT counts already checked
+    // against 32 bits per run; a chain could still exceed 2^32 elements in total.
+    if (n > std::numeric_limits<std::uint32_t>::max()) return false;
+    auto* flat = detail::new_list(static_cast<std::uint32_t>(n));
+    term* out = flat->elems();
+    term* cur = head;
+    while (cur->raw_tag() == tag::list) {
+        // Freshly decoded runs are referenced only from here, so their elements can
+        // be moved out.
+        auto* run = static_cast<detail::list_node*>(cur->raw_node());
+        for (std::uint32_t i = cur->raw_aux(); i < run->size; ++i)
+            *out++ = std::move(run->elems()[i]);
+        cur = &run->tail;
+    }
+    flat->tail = std::move(*cur);
+    *head = term::adopt(tag::list, flat);
+    return true;
+}
+
+// A per-thread cache of decoded atoms keyed by their bytes in the input: a hit is a
+// hash and a memcmp, with no lock and no UTF-8 validation (the entry's text was
+// validated when it was interned, and equal bytes are equally valid). Entries are
+// immortal, so a stale slot is merely a miss.
+struct atom_slot {
+    const detail::atom_entry* entry = nullptr;
+};
+constexpr std::size_t atom_cache_size = 4096;
+thread_local atom_slot tl_atom_cache[atom_cache_size];
+
+inline std::size_t quick_hash(const std::uint8_t* s, std::size_t n) noexcept {
+    std::uint64_t a;
+    std::uint64_t b;
+    if (n >= 8) {
+        std::memcpy(&a, s, 8);
+        std::memcpy(&b, s + n - 8, 8);
+    } else if (n >= 4) {
+        std::uint32_t x;
+        std::uint32_t y;
+        std::memcpy(&x, s, 4);
+        std::memcpy(&y, s + n - 4, 4);
+        a = x;
+        b = y;
+    } else {
+        a = n == 0 ? 0 : (s[0] | (s[n / 2] << 8) | (s[n - 1] << 16));
+        b = 0;
+    }
+    const std::uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ ((b + n) * 0xC2B2AE3D27D4EB4Full);
+    return static_cast<std::size_t>(h >> 40);
+}
+
+class decoder {
+  public:
+    decoder(const std::uint8_t* begin, const std::uint8_t* end, const decode_options& opt,
+            detail::heap_node* zc_owner) noexcept
+        : base_(begin),
+          p_(begin),
+          end_(end),
+          opt_(opt),
+          zc_owner_(zc_owner),
+          atoms_(tl_atom_cache) {}
+
+    // Decodes one term at the current position into *root (which holds `[]`).
+    bool run(term* root);
+
+    std::size_t consumed() const noexcept { return static_cast<std::size_t>(p_ - base_); }
+    std::error_code error() const noexcept { return ec_; }
+    std::size_t error_offset() const noexcept { return err_off_; }
+
+  private:
+    bool fail(term_errc e, const std::uint8_t* at) noexcept {
+        ec_ = make_error_code(e);
+        err_off_ = static_cast<std::size_t>(at - base_);
+        return false;
+    }
+    bool fail(std::error_code e, const std::uint8_t* at) noexcept {
+        ec_ = e;
+        err_off_ = static_cast<std::size_t>(at - base_);
+        return false;
+    }
+    std::size_t left() const noexcept { return static_cast<std::size_t>(end_ - p_); }
+    // True when n more bytes exist at p_; else records truncation at the end.
+    bool need(std::size_t n) noexcept { return left() >= n || fail(term_errc::truncated, end_); }
+
+    bool leaf(term* dst);
+    bool read_atom(atom& out);
+    bool atom_utf8(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out);
+    bool atom_latin1(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out);
+    bool integer(const std::uint8_t* digits, std::size_t n, bool neg, term* dst);
+    bool binary(const std::uint8_t* data, std::size_t n, std::uint8_t bits, term* dst);
+    bool pid_port_ref(std::uint8_t t, term* dst);
+    bool read_export(term* dst);
+    bool open_fun(term* dst);
+    bool close_fun(frame& f);
+    bool close_map(frame& f);
+    enum class fill_result { filled, general, failed };
+    template <bool Map>
+    fill_result fill_slots(frame& f);
+    bool string(term* dst);
+    bool push(frame_kind k, detail::heap_node* node, term* first, std::uint32_t n,
+              const std::uint8_t* start);
+
+    const std::uint8_t* base_;
+    const std::uint8_t* p_;
+    const std::uint8_t* end_;
+    const decode_options& opt_;
+    detail::heap_node* zc_owner_;  // keeps zero-copy binaries' bytes alive, or nullptr
+    atom_slot* atoms_;             // this thread's atom cache
+    term zc_keep_;                 // owns a zc owner this decoder created
+    frame_stack stack_;
+    std::error_code ec_;
+    std::size_t err_off_ = 0;
+};
+
+bool decoder::push(frame_kind k, detail::heap_node* node, term* first, std::uint32_t n,
+                   const std::uint8_t* start) {
+    if (stack_.size() >= opt_.max_depth) return fail(term_errc::too_deep, start);
+    frame& f = stack_.push();
+    f.next = first;
+    f.remaining = n;
+    f.kind = k;
+    f.node = node;
+    f.start = start;
+    return true;
+}
+
+bool decoder::atom_utf8(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out) {
+    atom_slot& slot = atoms_[quick_hash(s, n) & (atom_cache_size - 1)];
+    if (const detail::atom_entry* e = slot.entry;
+        e != nullptr && e->size == n && std::memcmp(e->text, s, n) == 0) {
+        out = atom::from_entry(e);
+        return true;
+    }
+    // 255 characters take at most 4 * 255 bytes.
+    if (n > 1020) return fail(term_errc::atom_too_long, at);
+    auto r = atom::make(std::string_view(reinterpret_cast<const char*>(s), n));
+    if (!r) return fail(r.error(), at);
+    out = *r;
+    slot.entry = out.entry();
+    return true;
+}
+
+bool decoder::atom_latin1(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out) {
+    // ASCII names read the same in Latin-1 and UTF-8, so they share the cache; other
+    // Latin-1 names never match an entry's UTF-8 text and are simply not cached.
+    atom_slot& slot = atoms_[quick_hash(s, n) & (atom_cache_size - 1)];
+    if (const detail::atom_entry* e = slot.entry;
+        e != nullptr && e->size == n && std::memcmp(e->text, s, n) == 0) {
+        out = atom::from_entry(e);
+        return true;
+    }
+    if (n > 255) return fail(term_errc::atom_too_long, at);
+    auto r = atom::from_latin1(std::string_view(reinterpret_cast<const char*>(s), n));
+    if (!r) return fail(r.error(), at);
+    out = *r;
+    if (out.entry()->size == n) slot.entry = out.entry();
+    return true;
+}
+
+// An atom in a position that only takes atoms (node names, module names).
+bool decoder::read_atom(atom& out) {
+    const std::uint8_t* at = p_;
+    if (!need(1)) return false;
+    switch (*p_) {
+        case small_atom_utf8_ext:
+        case small_atom_ext: {
+            if (!need(2)) return false;
+            const std::size_t n = p_[1];
+            if (left() - 2 < n) return fail(term_errc::truncated, end_);
+            const std::uint8_t* s = p_ + 2;
+            p_ += 2 + n;
+            return *at == small_atom_utf8_ext ? atom_utf8(s, n, at, out)
+                                              : atom_latin1(s, n, at, out);
+        }
+        case atom_utf8_ext:
+        case atom_ext: {
+            if (!need(3)) return false;
+            const std::size_t n = load_be16(p_ + 1);
+            if (left() - 3 < n) return fail(term_errc::truncated, end_);
+            const std::uint8_t* s = p_ + 3;
+            p_ += 3 + n;
+            return *at == atom_utf8_ext ? atom_utf8(s, n, at, out) : atom_latin1(s, n, at, out);
+        }
+        case atom_cache_ref: {
+            if (!need(2)) return false;
+            if (opt_.atom_cache == nullptr) return fail(term_errc::atom_cache_ref, at);
+            const atom* a = opt_.atom_cache->find(p_[1]);
+            if (a == nullptr) return fail(term_errc::bad_value, at);
+            out = *a;
+            p_ += 2;
+            return true;
+        }
+        default:
+            return fail(term_errc::bad_tag, at);
+    }
+}
+
+// Bignum magnitude, little-endian. Values that fit int64 become small integers, as
+// the term model requires, whatever the (possibly non-minimal) encoding.
+bool decoder::integer(const std::uint8_t* digits, std::size_t n, bool neg, term* dst) {
+    while (n > 0 && digits[n - 1] == 0)
+        --n;
+    if (n <= 8) {
+        std::uint64_t m = 0;
+        for (std::size_t i = n; i-- > 0;)
+            m = (m << 8) | digits[i];
+        if (!neg && m <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+            new (dst) term(static_cast<long>(m));
+            return true;
+        }
+        if (neg && m <= (std::uint64_t{1} << 63)) {
+            new (dst) term(static_cast<long>(0 - m));
+            return true;
+        }
+    }
+    big_int v;
+    auto& be = v.backend();
+    using limb = std::remove_pointer_t<decltype(be.limbs())>;
+    const std::size_t nlimbs = (n + sizeof(limb) - 1) / sizeof(limb);
+    be.resize(static_cast<unsigned>(nlimbs), static_cast<unsigned>(nlimbs));
+    limb* l = be.limbs();
+    for (std::size_t i = 0; i < nlimbs; ++i) {
+        const std::size_t off = i * sizeof(limb);
+        const std::size_t k = std::min(sizeof(limb), n - off);
+        limb w = 0;
+        if constexpr (std::endian::native == std::endian::little) {
+            std::memcpy(&w, digits + off, k);
+        } else {
+            for (std::size_t j = k; j-- > 0;)
+                w = (w << 8) | digits[off + j];
+        }
+        l[i] = w;
+    }
+    be.normalize();
+    if (neg) be.negate();
+    emplace_node<detail::bigint_node>(dst, tag::big_int, std::move(v));
+    return true;
+}
+
+bool decoder::binary(const std::uint8_t* data, std::size_t n, std::uint8_t bits, term* dst) {
+    if (n == 0) {
+        new (dst) term(empty_binary());
+        return true;
+    }
+    const bool dirty = bits != 8 && (data[n - 1] & (0xFFu >> bits)) != 0;
+    if (n >= zero_copy_min && !dirty) {
+        if (zc_owner_ == nullptr && opt_.zero_copy && opt_.owner) {
+            void* mem = detail::alloc_node(sizeof(detail::owner_node));
+            zc_keep_ = term::adopt(tag::owner, new (mem) detail::owner_node(opt_.owner));
+            zc_owner_ = zc_keep_.raw_node();
+        }
+        if (zc_owner_ != nullptr) {
+            auto* b = detail::new_binary(0, bits);
+            b->data = data;
+            b->size = n;
+            detail::retain(zc_owner_);
+            b->owner = zc_owner_;
+            new (dst) term(term::adopt(tag::binary, b));
+            return true;
+        }
+    }
+    auto* b = detail::new_binary(n, bits);
+    if (n != 0) std::memcpy(b->inline_bytes(), data, n);
+    // Unused low bits are cleared, as binary_to_term does.
+    if (dirty) b->inline_bytes()[n - 1] &= static_cast<std::uint8_t>(0xFF << (8 - bits));
+    new (dst) term(term::adopt(tag::binary, b));
+    return true;
+}
+
+bool decoder::pid_port_ref(std::uint8_t t, term* dst) {
+    const std::uint8_t* at = p_;
+    std::uint16_t nwords = 0;
+    if (t == newer_reference_ext || t == new_reference_ext) {
+        if (!need(3)) return false;
+        nwords = load_be16(p_ + 1);
+        p_ += 3;
+        // OTP 25 also accepts zero words; the term model requires 1..5.
+        if (nwords < 1 || nwords > 5) return fail(term_errc::bad_value, at + 1);
+    } else {
+        ++p_;
+    }
+    atom node;
+    if (!read_atom(node)) return false;
+    const std::uint8_t* q = p_;
+    switch (t) {
+        case new_pid_ext:
+        case pid_ext: {
+            const std::size_t n = t == new_pid_ext ? 12 : 9;
+            if (!need(n)) return false;
+            pid v{node, load_be32(q), load_be32(q + 4), t == new_pid_ext ? load_be32(q + 8) : q[8]};
+            // The old 2-bit creation field: OTP refuses larger values.
+            if (t == pid_ext && v.creation > 3) return fail(term_errc::bad_value, q + 8);
+            p_ += n;
+            emplace_node<detail::pid_node>(dst, tag::pid, v);
+            return true;
+        }
+        case new_port_ext:
+        case port_ext:
+        case v4_port_ext: {
+            const std::size_t n = t == v4_port_ext ? 12 : (t == new_port_ext ? 8 : 5);
+            if (!need(n)) return false;
+            port v;
+            v.node = node;
+            if (t == v4_port_ext) {
+                v.id = load_be64(q);
+                v.creation = load_be32(q + 8);
+            } else {
+                v.id = load_be32(q);
+                v.creation = t == new_port_ext ? load_be32(q + 4) : q[4];
+                if (t == port_ext && v.creation > 3) return fail(term_errc::bad_value, q + 4);
+            }
+            p_ += n;
+            emplace_node<detail::port_node>(dst, tag::port, v);
+            return true;
+        }
+        default: {  // references
+            reference v;
+            v.node = node;
+            std::size_t head;
+            if (t == reference_ext) {
+                if (!need(5)) return false;
+                v.len = 1;
+                v.ids[0] = load_be32(q);
+                v.creation = q[4];
+                head = 0;
+                p_ += 5;
+            } else {
+                head = t == newer_reference_ext ? 4 : 1;
+                if (!need(head + 4u * nwords)) return false;
+                v.creation = t == newer_reference_ext ? load_be32(q) : q[0];
+                v.len = static_cast<std::uint8_t>(nwords);
+                for (std::size_t i = 0; i < nwords; ++i)
+                    v.ids[i] = load_be32(q + head + 4 * i);
+                p_ += head + 4u * nwords;
+            }
+            if (t != newer_reference_ext) {
+                // Old formats: 2-bit creation and an 18-bit first word, as OTP checks.
+                if (v.creation > 3)
+                    return fail(term_errc::bad_value, q + (t == reference_ext ? 4 : 0));
+                if (v.ids[0] > 0x3FFFF) return fail(term_errc::bad_value, q + head);
+            }
+            emplace_node<detail::ref_node>(dst, tag::reference, v);
+            return true;
+        }
+    }
+}
+
+bool decoder::read_export(term* dst) {
+    ++p_;
+    otp::export_fun v;
+    if (!read_atom(v.module) || !read_atom(v.function)) return false;
+    const std::uint8_t* at = p_;
+    if (!need(1)) return false;
+    const std::uint8_t t = *p_;
+    if (t != small_integer_ext && t != integer_ext && t != small_big_ext && t != large_big_ext)
+        return fail(term_errc::bad_tag, at);
+    term arity;
+    if (!leaf(&arity)) return false;
+    // OTP takes any integer tag; arities above 255 cannot name a real function.
+    if (arity.raw_tag() != tag::small_int || arity.raw_int() < 0 || arity.raw_int() > 255)
+        return fail(term_errc::bad_value, at);
+    v.arity = static_cast<std::uint8_t>(arity.raw_int());
+    emplace_node<detail::export_node>(dst, tag::export_fun, v);
+    return true;
+}
+
+// NEW_FUN_EXT: the fixed part is read here; the free variables are decoded into a
+// scratch tuple (old_index, old_uniq, creator, free...) that close_fun turns into the fun.
+bool decoder::open_fun(term* dst) {
+    const std::uint8_t* at = p_;
+    if (!need(30)) return false;
+    const std::uint8_t* hdr = p_ + 1;
+    const std::uint32_t size = load_be32(hdr);
+    if (size < 29) return fail(term_errc::bad_value, hdr);
+    if (static_cast<std::size_t>(end_ - hdr) < size) return fail(term_errc::truncated, end_);
+    const std::uint32_t nfree = load_be32(hdr + 25);
+    p_ += 30;
+    atom module;
+    if (!read_atom(module)) return false;
+    if (nfree > left()) return fail(term_errc::too_large, hdr + 25);
+    auto* scratch = detail::new_tuple(3 + nfree);
+    new (dst) term(term::adopt(tag::tuple, scratch));
+    term* parts = scratch->elems();
+    static constexpr std::uint8_t int_tags[] = {small_integer_ext, integer_ext, small_big_ext,
+                                                large_big_ext};
+    for (int i = 0; i < 3; ++i) {
+        if (!need(1)) return false;
+        const std::uint8_t t = *p_;
+        const bool ok =
+            i < 2 ? std::find(std::begin(int_tags), std::end(int_tags), t) != std::end(int_tags)
+                  : (t == new_pid_ext || t == pid_ext);
+        if (!ok) return fail(term_errc::bad_tag, p_);
+        if (!leaf(parts + i)) return false;
+    }
+    if (!push(frame_kind::fun, scratch, parts + 3, nfree, at)) return false;
+    frame& f = stack_.top();
+    f.dst = dst;
+    f.fun_module = module.entry();
+    return true;
+}
+
+bool decoder::close_fun(frame& f) {
+    const std::uint8_t* hdr = f.start + 1;
+    if (static_cast<std::size_t>(p_ - hdr) != load_be32(hdr))
+        return fail(term_errc::bad_value, hdr);
+    const auto* scratch = static_cast<const detail::tuple_node*>(f.node);
+    const term* parts = scratch->elems();
+    term fun = make_fun(hdr[4], std::span<const std::uint8_t, 16>(hdr + 5, 16), load_be32(hdr + 21),
+                        atom::from_entry(f.fun_module), parts[0], parts[1], parts[2],
+                        std::span<const term>(parts + 3, scratch->arity - 3));
+    *f.dst = std::move(fun);
+    return true;
+}
+
+bool decoder::close_map(frame& f) {
+    auto* m = static_cast<detail::map_node*>(f.node);
+    auto* pairs = m->pairs();
+    const std::uint32_t n = m->size;
+    bool sorted = true;
+    for (std::uint32_t i = 1; i < n; ++i) {
+        const int c = key_compare(pairs[i - 1].first, pairs[i].first);
+        if (c == 0) return fail(term_errc::duplicate_map_key, f.start);
+        if (c > 0) {
+            sorted = false;
+            break;
+        }
+    }
+    if (sorted) return true;
+    // Hash-ordered (large) maps: sort by key, then any equal neighbours are duplicates.
+    std::sort(pairs, pairs + n,
+              [](const detail::map_node::pair& a, const detail::map_node::pair& b) {
+                  return key_compare(a.first, b.first) < 0;
+              });
+    for (std::uint32_t i = 1; i < n; ++i)
+        if (key_compare(pairs[i - 1].first, pairs[i].first) == 0)
+            return fail(term_errc::duplicate_map_key, f.start);
+    return true;
+}
+
+// Every tag that is not a container; `p_` is at the tag.
+bool decoder::leaf(term* dst) {
+    const std::uint8_t* at = p_;
+    if (!need(1)) return false;
+    const std::uint8_t t = *p_;
+    switch (t) {
+        case small_integer_ext:
+            if (!need(2)) return false;
+            new (dst) term(static_cast<long>(p_[1]));
+            p_ += 2;
+            return true;
+        case integer_ext:
+            if (!need(5)) return false;
+            new (dst) term(static_cast<long>(static_cast<std::int32_t>(load_be32(p_ + 1))));
+            p_ += 5;
+            return true;
+        case new_float_ext: {
+            if (!need(9)) return false;
+            const double d = std::bit_cast<double>(load_be64(p_ + 1));
+            // Erlang has no infinities or NaNs; binary_to_term refuses them.
+            if (!std::isfinite(d)) return fail(term_errc::bad_value, at);
+            new (dst) term(d);
+            p_ += 9;
+            return true;
+        }
+        case float_ext: {
+            if (!need(1 + float_ext_text)) return false;
+            double d;
+            if (!parse_float_text(p_ + 1, d)) return fail(term_errc::bad_value, at);
+            new (dst) term(d);
+            p_ += 1 + float_ext_text;
+            return true;
+        }
+        case small_atom_utf8_ext:
+        case small_atom_ext:
+        case atom_utf8_ext:
+        case atom_ext:
+        case atom_cache_ref: {
+            atom a;
+            if (!read_atom(a)) return false;
+            new (dst) term(a);
+            return true;
+        }
+        case nil_ext:
+            ++p_;
+            return true;
+        case small_big_ext:
+        case large_big_ext: {
+            const std::size_t hl = t == small_big_ext ? 3 : 6;
+            if (!need(hl)) return false;
+            const std::size_t n = t == small_big_ext ? p_[1] : load_be32(p_ + 1);
+            const bool neg = p_[hl - 1] != 0;
+            if (left() - hl < n) return fail(term_errc::truncated, end_);
+            const std::uint8_t* digits = p_ + hl;
+            p_ += hl + n;
+            return integer(digits, n, neg, dst);
+        }
+        case binary_ext: {
+            if (!need(5)) return false;
+            const std::size_t n = load_be32(p_ + 1);
+            if (left() - 5 < n) return fail(term_errc::truncated, end_);
+            const std::uint8_t* data = p_ + 5;
+            p_ += 5 + n;
+            return binary(data, n, 8, dst);
+        }
+        case bit_binary_ext: {
+            if (!need(6)) return false;
+            const std::size_t n = load_be32(p_ + 1);
+            const std::uint8_t bits = p_[5];
+            if (left() - 6 < n) return fail(term_errc::truncated, end_);
+            // As binary_to_term: bits 1..8 with data, or the empty bitstring with bits 0.
+            if (n == 0 ? bits != 0 : (bits == 0 || bits > 8))
+                return fail(term_errc::bad_value, at + 5);
+            const std::uint8_t* data = p_ + 6;
+            p_ += 6 + n;
+            return binary(data, n, n == 0 ? 8 : bits, dst);
+        }
+        case new_pid_ext:
+        case pid_ext:
+        case new_port_ext:
+        case port_ext:
+        case v4_port_ext:
+        case newer_reference_ext:
+        case new_reference_ext:
+        case reference_ext:
+            return pid_port_ref(t, dst);
+        case export_ext:
+            return read_export(dst);
+        case local_ext: {
+            if (!opt_.local_ext) return fail(term_errc::local_ext, at);
+            std::size_t used = 0;
+            auto r = opt_.local_ext(std::span<const std::uint8_t>(p_ + 1, left() - 1), used);
+            if (!r) return fail(r.error(), at);
+            if (used > left() - 1) return fail(term_errc::bad_value, at);
+            new (dst) term(std::move(*r));
+            p_ += 1 + used;
+            return true;
+        }
+        default:
+            return fail(term_errc::bad_tag, at);
+    }
+}
+
+// Fills consecutive slots of the top frame until one holds a container (which needs
+// a frame of its own) or the frame is full. The immediates that dominate real data
+// are decoded inline with the position in a local: a term store writes a char-typed
+// tag, which would otherwise force every member to be reloaded after each element.
+template <bool Map>
+decoder::fill_result decoder::fill_slots(frame& f) {
+    const std::uint8_t* p = p_;
+    const std::uint8_t* const e = end_;
+    term* d = f.next;
+    std::uint32_t rem = f.remaining;
+    [[maybe_unused]] auto* const m = static_cast<detail::map_node*>(f.node);
+    fill_result r = fill_result::general;  // a slot for the general path
+    for (;;) {
+        const std::size_t left = static_cast<std::size_t>(e - p);
+        if (left == 0) break;  // the general path reports the truncation
+        const std::uint8_t t = *p;
+        if (t == small_integer_ext && left >= 2) {
+            new (d) term(static_cast<long>(p[1]));
+            p += 2;
+        } else if (t == integer_ext && left >= 5) {
+            new (d) term(static_cast<long>(static_cast<std::int32_t>(load_be32(p + 1))));
+            p += 5;
+        } else if (t == new_float_ext && left >= 9) {
+            const double v = std::bit_cast<double>(load_be64(p + 1));
+            if (!std::isfinite(v)) break;
+            new (d) term(v);
+            p += 9;
+        } else if (t == nil_ext) {
+            ++p;  // the slot already holds []
+        } else if (t == small_tuple_ext || t == large_tuple_ext || t == list_ext || t == map_ext ||
+                   t == new_fun_ext) {
+            break;
+        } else {
+            p_ = p;
+            if (!(t == string_ext ? string(d) : leaf(d))) {
+                r = fill_result::failed;
+                break;
+            }
+            p = p_;
+        }
+        if (--rem == 0) {
+            r = fill_result::filled;
+            break;
+        }
+        if constexpr (Map) {
+            d = map_slot(m, rem);
+        } else {
+            ++d;
+        }
+    }
+    if (r == fill_result::failed) return r;
+    p_ = p;
+    f.next = d;
+    f.remaining = rem;
+    return r;
+}
+
+bool decoder::string(term* dst) {
+    if (!need(3)) return false;
+    const std::size_t n = load_be16(p_ + 1);
+    if (left() - 3 < n) return fail(term_errc::truncated, end_);
+    const std::uint8_t* s = p_ + 3;
+    p_ += 3 + n;
+    if (n == 0) return true;
+    auto* node = detail::new_list(static_cast<std::uint32_t>(n));
+    term* e = node->elems();
+    for (std::size_t i = 0; i < n; ++i)
+        new (e + i) term(static_cast<long>(s[i]));
+    new (dst) term(term::adopt(tag::list, node));
+    return true;
+}
+
+bool decoder::run(term* root) {
+    term* dst = root;
+    for (;;) {
+        // Decode the term at p_ into *dst; containers open a frame and go on with
+        // their first slot.
+        bool filled = false;  // a container just opened and fill_slots filled it
+        if (p_ == end_) return fail(term_errc::truncated, end_);
+        const std::uint8_t* at = p_;
+        switch (*p_) {
+            case small_integer_ext:
+                if (!need(2)) return false;
+                new (dst) term(static_cast<long>(p_[1]));
+                p_ += 2;
+                break;
+            case small_tuple_ext:
+            case large_tuple_ext: {
+                std::size_t n;
+                if (*p_ == small_tuple_ext) {
+                    if (!need(2)) return false;
+                    n = p_[1];
+                    p_ += 2;
+                } else {
+                    if (!need(5)) return false;
+                    n = load_be32(p_ + 1);
+                    p_ += 5;
+                }
+                if (n == 0) {
+                    new (dst) term(empty_tuple());
+                    break;
+                }
+                if (n > left()) return fail(term_errc::too_large, at + 1);
+                auto* node = detail::new_tuple(static_cast<std::uint32_t>(n));
+                new (dst) term(term::adopt(tag::tuple, node));
+                if (!push(frame_kind::tuple, node, node->elems(), static_cast<std::uint32_t>(n),
+                          at))
+                    return false;
+                const fill_result r = fill_slots<false>(stack_.top());
+                if (r == fill_result::failed) return false;
+                if (r == fill_result::general) {
+                    dst = stack_.top().next;
+                    continue;
+                }
+                filled = true;
+                break;
+            }
+            case list_ext: {
+                if (!need(5)) return false;
+                const std::size_t n = load_be32(p_ + 1);
+                p_ += 5;
+                // LIST_EXT of no elements is just its tail, as binary_to_term reads it.
+                if (n == 0) continue;
+                if (n >= left()) return fail(term_errc::too_large, at + 1);
+                auto* node = detail::new_list(static_cast<std::uint32_t>(n));
+                new (dst) term(term::adopt(tag::list, node));
+                if (!push(frame_kind::list, node, node->elems(), static_cast<std::uint32_t>(n), at))
+                    return false;
+                stack_.top().dst = dst;
+                const fill_result r = fill_slots<false>(stack_.top());
+                if (r == fill_result::failed) return false;
+                if (r == fill_result::general) {
+                    dst = stack_.top().next;
+                    continue;
+                }
+                filled = true;
+                break;
+            }
+            case string_ext:
+                if (!string(dst)) return false;
+                break;
+            case map_ext: {
+                if (!need(5)) return false;
+                const std::size_t n = load_be32(p_ + 1);
+                p_ += 5;
+                if (n > left() / 2) return fail(term_errc::too_large, at + 1);
+                if (n == 0) {
+                    new (dst) term(empty_map());
+                    break;
+                }
+                auto* node = detail::new_map(static_cast<std::uint32_t>(n));
+                new (dst) term(term::adopt(tag::map, node));
+                if (!push(frame_kind::map, node, &node->pairs()[0].first,
+                          static_cast<std::uint32_t>(2 * n), at))
+                    return false;
+                const fill_result r = fill_slots<true>(stack_.top());
+                if (r == fill_result::failed) return false;
+                if (r == fill_result::general) {
+                    dst = stack_.top().next;
+                    continue;
+                }
+                filled = true;
+                break;
+            }
+            case new_fun_ext: {
+                if (!open_fun(dst)) return false;
+                frame& f = stack_.top();
+                if (f.remaining == 0) {
+                    filled = true;
+                    break;
+                }
+                const fill_result r = fill_slots<false>(f);
+                if (r == fill_result::failed) return false;
+                if (r == fill_result::general) {
+                    dst = f.next;
+                    continue;
+                }
+                filled = true;
+                break;
+            }
+            default:
+                if (!leaf(dst)) return false;
+                break;
+        }
+        // A term is complete: move to the next slot, closing finished containers.
+        for (;;) {
+            if (stack_.empty()) return true;
+            frame& f = stack_.top();
+            if (!filled && --f.remaining != 0) {
+                if (f.kind == frame_kind::map) {
+                    f.next = map_slot(static_cast<detail::map_node*>(f.node), f.remaining);
+                    const fill_result r = fill_slots<true>(f);
+                    if (r == fill_result::failed) return false;
+                    if (r == fill_result::general) {
+                        dst = f.next;
+                        break;
+                    }
+                } else {
+                    ++f.next;
+                    const fill_result r = fill_slots<false>(f);
+                    if (r == fill_result::failed) return false;
+                    if (r == fill_result::general) {
+                        dst = f.next;
+                        break;
+                    }
+                }
+            }
+            filled = false;
+            // Frame f is complete.
+            if (f.kind == frame_kind::list) {
+                // The tail takes the container's place, so long chains of list runs
+                // do not nest.
+                term* head = f.dst;
+                const std::uint8_t* start = f.start;
+                dst = &static_cast<detail::list_node*>(f.node)->tail;
+                stack_.pop();
+                if (p_ != end_ && *p_ == nil_ext) {
+                    ++p_;
+                    continue;
+                }
+                if (p_ != end_ && (*p_ == list_ext || *p_ == string_ext) &&
+                    (stack_.empty() || stack_.top().kind != frame_kind::chain)) {
+                    // The first run of a chained list: one frame waits for the whole
+                    // chain, then makes it a single run.
+                    if (!push(frame_kind::chain, nullptr, dst, 1, start)) return false;
+                    stack_.top().dst = head;
+                }
+                break;
+            }
+            if (f.kind == frame_kind::chain && !flatten_chain(f.dst))
+                return fail(term_errc::too_large, f.start);
+            if (f.kind == frame_kind::map && !close_map(f)) return false;
+            if (f.kind == frame_kind::fun && !close_fun(f)) return false;
+            stack_.pop();
+        }
+    }
+}
+
+// Inflates a compressed term's payload into a binary node of exactly `size` bytes.
+bool inflate_exact(const std::uint8_t* in, std::size_t in_len, std::uint8_t* out, std::size_t size,
+                   std::size_t& in_used) {
+    z_stream zs{};
+    if (inflateInit(&zs) != Z_OK) return false;
+    zs.next_out = out;
+    zs.avail_out = static_cast<uInt>(size);
+    zs.next_in = const_cast<Bytef*>(in);
+    std::size_t in_left = in_len;
+    int rc = Z_OK;
+    for (;;) {
+        if (zs.avail_in == 0 && in_left != 0) {
+            const std::size_t chunk = std::min<std::size_t>(in_left, 1u << 30);
+            zs.avail_in = static_cast<uInt>(chunk);
+            in_left -= chunk;
+        }
+        const uInt before_in = zs.avail_in;
+        const uInt before_out = zs.avail_out;
+        rc = inflate(&zs, Z_FINISH);
+        if (rc == Z_STREAM_END) break;
+        if (rc != Z_OK && rc != Z_BUF_ERROR) break;
+        // Without progress and with no more input to hand over, the stream is cut
+        // short or inflates to more than it claimed: both are errors.
+        const bool progress = zs.avail_in != before_in || zs.avail_out != before_out;
+        if (!progress && (zs.avail_in != 0 || in_left == 0)) break;
+    }
+    const bool ok = rc == Z_STREAM_END && zs.total_out == size;
+    in_used = static_cast<std::size_t>(zs.total_in);
+    inflateEnd(&zs);
+    return ok;
+}
+
+result<term> decode_compressed(std::span<const std::uint8_t> bytes, decode_error_info& err,
+                               const decode_options& opt) {
+    // bytes[0] is 131, bytes[1] is 80.
+    if (bytes.size() < 6) {
+        err = {make_error_code(term_errc::truncated), bytes.size(), false};
+        return err.code;
+    }
+    const std::size_t size = load_be32(bytes.data() + 2);
+    const std::size_t clen = bytes.size() - 6;
+    if (size == 0) {
+        err = {make_error_code(term_errc::bad_compressed), 2, false};
+        return err.code;
+    }
+    if (size > opt.max_inflated_size || size / max_deflate_ratio > clen) {
+        err = {make_error_code(term_errc::too_large), 2, false};
+        return err.code;
+    }
+    // The inflated bytes live in a binary node, so zero-copy binaries can share them.
+    term holder = term::adopt(tag::binary, detail::new_binary(size));
+    auto* buf = static_cast<detail::binary_node*>(holder.raw_node());
+    std::size_t in_used = 0;
+    if (!inflate_exact(bytes.data() + 6, clen, buf->inline_bytes(), size, in_used)) {
+        err = {make_error_code(term_errc::bad_compressed), 6, false};
+        return err.code;
+    }
+    if (in_used != clen) {
+        err = {make_error_code(term_errc::trailing_bytes), 6 + in_used, false};
+        return err.code;
+    }
+    decoder d(buf->inline_bytes(), buf->inline_bytes() + size, opt,
+              opt.zero_copy ? holder.raw_node() : nullptr);
+    term root;
+    if (!d.run(&root)) {
+        err = {d.error(), d.error_offset(), true};
+        return err.code;
+    }
+    if (d.consumed() != size) {
+        err = {make_error_code(term_errc::trailing_bytes), d.consumed(), true};
+        return err.code;
+    }
+    return root;
+}
+
+}  // namespace
+
+result<term> decode(std::span<const std::uint8_t> bytes, decode_error_info& err,
+                    const decode_options& opt) {
+    err = {};
+    if (bytes.empty()) {
+        err = {make_error_code(term_errc::truncated), 0, false};
+        return err.code;
+    }
+    if (bytes[0] != version_magic) {
+        err = {make_error_code(term_errc::bad_version), 0, false};
+        return err.code;
+    }
+    if (bytes.size() >= 2 && bytes[1] == compressed_ext) return decode_compressed(bytes, err, opt);
+    decoder d(bytes.data() + 1, bytes.data() + bytes.size(), opt, nullptr);
+    term root;
+    if (!d.run(&root)) {
+        err = {d.error(), d.error_offset() + 1, false};
+        return err.code;
+    }
+    if (d.consumed() + 1 != bytes.size()) {
+        err = {make_error_code(term_errc::trailing_bytes), d.consumed() + 1, false};
+        return err.code;
+    }
+    return root;
+}
+
+result<term> decode(std::span<const std::uint8_t> bytes, const decode_options& opt) {
+    decode_error_info err;
+    return decode(bytes, err, opt);
+}
+
+result<term> decode_body(std::span<const std::uint8_t> bytes, std::size_t& used,
+                         decode_error_info& err, const decode_options& opt) {
+    err = {};
+    used = 0;
+    decoder d(bytes.data(), bytes.data() + bytes.size(), opt, nullptr);
+    term root;
+    if (!d.run(&root)) {
+        err = {d.error(), d.error_offset(), false};
+        return err.code;
+    }
+    used = d.consumed();
+    return root;
+}
+
+result<term> decode_body(std::span<const std::uint8_t> bytes, std::size_t& used,
+                         const decode_options& opt) {
+    decode_error_info err;
+    return decode_body(bytes, used, err, opt);
+}
+
+}  // namespace otp
