@@ -17,19 +17,13 @@ bool name_ok(std::string_view name, bool dynamic) noexcept {
 
 }  // namespace
 
-acceptor_fsm::acceptor_fsm(acceptor_config cfg)
-    : cfg_(std::move(cfg)), reader_(cfg_.frame.length_width, cfg_.frame.max_message) {
+acceptor_fsm::acceptor_fsm(acceptor_config cfg) : fsm_io(cfg.frame), cfg_(std::move(cfg)) {
     result_.our_name = cfg_.our_name;
     result_.our_creation = cfg_.our_creation;
 }
 
 std::uint64_t acceptor_fsm::missing_flags() const noexcept {
     return cfg_.required_flags & ~result_.peer_flags;
-}
-
-step acceptor_fsm::write(std::vector<std::uint8_t> body) {
-    out_ = frame(body, cfg_.frame.length_width);
-    return {step::kind::write, out_, {}};
 }
 
 step acceptor_fsm::fail(handshake_errc e) {
@@ -101,24 +95,16 @@ step acceptor_fsm::resume(std::span<const std::uint8_t> input) {
             break;
         case state::sent_ack:
             state_ = state::finished;
-            result_.leftover = reader_.take_rest();
+            result_.leftover = take_rest();
             return {step::kind::done, {}, {}};
         case state::finished:
             return fail(handshake_errc::bad_message);
         default:
             break;
     }
-    reader_.feed(input);
-    std::span<const std::uint8_t> body;
-    switch (reader_.next(body)) {
-        case message_reader::status::need_more:
-            return {step::kind::read, {}, {}};
-        case message_reader::status::too_large:
-            return fail(handshake_errc::message_too_large);
-        case message_reader::status::message:
-            return on_message(body);
-    }
-    return fail(handshake_errc::bad_message);
+    return next_message(
+        input, [this](std::span<const std::uint8_t> body) { return on_message(body); },
+        [this](handshake_errc e) { return fail(e); });
 }
 
 step acceptor_fsm::on_message(std::span<const std::uint8_t> body) {

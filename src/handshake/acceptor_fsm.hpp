@@ -5,8 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "handshake/messages.hpp"
-#include "handshake/step.hpp"
+#include "handshake/fsm_io.hpp"
 #include "otp/handshake.hpp"
 
 namespace otp::handshake {
@@ -33,7 +32,7 @@ struct acceptor_decision {
 /// Drives name, status, challenge, complement, reply and ack as the accepting node.
 /// Accepts the version 6 'N' name and, from OTP 23/24 initiators, the old 'n' name
 /// followed by the 'c' complement. Not thread-safe; one per accepted connection.
-class acceptor_fsm {
+class acceptor_fsm : private fsm_io {
   public:
     explicit acceptor_fsm(acceptor_config cfg);
     /// Advances with the bytes just read (empty after a write or at the start).
@@ -60,7 +59,6 @@ class acceptor_fsm {
         sent_ack,
         finished
     };
-    step write(std::vector<std::uint8_t> body);
     step fail(handshake_errc e);
     step refuse(handshake_errc e, const char* status);
     step on_message(std::span<const std::uint8_t> body);
@@ -69,8 +67,6 @@ class acceptor_fsm {
 
     acceptor_config cfg_;
     state state_ = state::start;
-    message_reader reader_;
-    std::vector<std::uint8_t> out_;
     handshake_result result_;
     acceptor_decision decision_;
     bool old_name_ = false;  // the peer sent 'n': a 'c' complement follows our challenge

@@ -5,15 +5,9 @@
 
 namespace otp::handshake {
 
-initiator_fsm::initiator_fsm(initiator_config cfg)
-    : cfg_(std::move(cfg)), reader_(cfg_.frame.length_width, cfg_.frame.max_message) {
+initiator_fsm::initiator_fsm(initiator_config cfg) : fsm_io(cfg.frame), cfg_(std::move(cfg)) {
     result_.our_name = cfg_.our_name;
     result_.our_creation = cfg_.our_creation;
-}
-
-step initiator_fsm::write(std::vector<std::uint8_t> body) {
-    out_ = frame(body, cfg_.frame.length_width);
-    return {step::kind::write, out_, {}};
 }
 
 step initiator_fsm::fail(handshake_errc e) {
@@ -42,17 +36,9 @@ step initiator_fsm::resume(std::span<const std::uint8_t> input) {
         default:
             break;
     }
-    reader_.feed(input);
-    std::span<const std::uint8_t> body;
-    switch (reader_.next(body)) {
-        case message_reader::status::need_more:
-            return {step::kind::read, {}, {}};
-        case message_reader::status::too_large:
-            return fail(handshake_errc::message_too_large);
-        case message_reader::status::message:
-            return on_message(body);
-    }
-    return fail(handshake_errc::bad_message);
+    return next_message(
+        input, [this](std::span<const std::uint8_t> body) { return on_message(body); },
+        [this](handshake_errc e) { return fail(e); });
 }
 
 step initiator_fsm::on_message(std::span<const std::uint8_t> body) {
@@ -100,7 +86,7 @@ step initiator_fsm::on_message(std::span<const std::uint8_t> body) {
         if (!ack) return fail(handshake_errc::bad_message);
         if (!digests_equal(*ack, make_digest(cfg_.challenge, cfg_.peer_cookie)))
             return fail(handshake_errc::bad_cookie);
-        result_.leftover = reader_.take_rest();
+        result_.leftover = take_rest();
         state_ = state::finished;
         return {step::kind::done, {}, {}};
     }

@@ -4,8 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "handshake/messages.hpp"
-#include "handshake/step.hpp"
+#include "handshake/fsm_io.hpp"
 #include "otp/handshake.hpp"
 
 namespace otp::handshake {
@@ -26,7 +25,7 @@ struct initiator_config {
 
 /// Drives send_name, status, challenge, reply and ack as the connecting node.
 /// Not thread-safe; one per connection attempt.
-class initiator_fsm {
+class initiator_fsm : private fsm_io {
   public:
     explicit initiator_fsm(initiator_config cfg);
     /// Advances with the bytes just read (empty after a write or at the start).
@@ -45,14 +44,11 @@ class initiator_fsm {
         wait_ack,
         finished
     };
-    step write(std::vector<std::uint8_t> body);
     step fail(handshake_errc e);
     step on_message(std::span<const std::uint8_t> body);
 
     initiator_config cfg_;
     state state_ = state::start;
-    message_reader reader_;
-    std::vector<std::uint8_t> out_;
     handshake_result result_;
     std::uint32_t peer_challenge_ = 0;
 };
