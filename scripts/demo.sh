@@ -13,6 +13,7 @@ trap 'rm -rf "$work"' EXIT
 
 echo "== erl encodes some terms with term_to_binary/1"
 erl -noshell -eval '
+    io:setopts([{encoding, unicode}]),
     Terms = [42, -1 bsl 70, 3.14, -0.0, hello, '"'"'Ünïcödé'"'"', "a string", <<"bytes">>,
              <<1:3>>, [1, 2 | improper], {reply, make_ref(), {ok, #{answer => 42}}},
              #{1 => one, 1.0 => float_one, {a, b} => tuple}, self(), fun lists:map/2],
@@ -25,6 +26,7 @@ echo "== C++ (otpcpp) reads them"
 echo
 echo "== erl decodes the C++ reply with binary_to_term/1"
 erl -noshell -eval '
+    io:setopts([{encoding, unicode}]),
     {ok, B} = file:read_file("'"$work"'/out.etf"),
     io:format("~tp~n", [binary_to_term(B)]),
     halt().'
