@@ -298,6 +298,8 @@ class decoder {
 
     bool leaf(term* dst);
     bool read_atom(atom& out);
+    // Looks the name up in this thread's atom cache; `hit` says whether `out` was set.
+    atom_slot& cached_atom(const std::uint8_t* s, std::size_t n, bool& hit, atom& out);
     bool atom_utf8(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out);
     bool atom_latin1(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out);
     bool integer(const std::uint8_t* digits, std::size_t n, bool neg, term* dst);
@@ -338,13 +340,18 @@ bool decoder::push(frame_kind k, detail::heap_node* node, term* first, std::uint
     return true;
 }
 
-bool decoder::atom_utf8(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out) {
+atom_slot& decoder::cached_atom(const std::uint8_t* s, std::size_t n, bool& hit, atom& out) {
     atom_slot& slot = atoms_[quick_hash(s, n) & (atom_cache_size - 1)];
-    if (const detail::atom_entry* e = slot.entry;
-        e != nullptr && e->size == n && std::memcmp(e->text, s, n) == 0) {
-        out = atom::from_entry(e);
-        return true;
-    }
+    const detail::atom_entry* e = slot.entry;
+    hit = e != nullptr && e->size == n && std::memcmp(e->text, s, n) == 0;
+    if (hit) out = atom::from_entry(e);
+    return slot;
+}
+
+bool decoder::atom_utf8(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out) {
+    bool hit;
+    atom_slot& slot = cached_atom(s, n, hit, out);
+    if (hit) return true;
     // 255 characters take at most 4 * 255 bytes.
     if (n > 1020) return fail(term_errc::atom_too_long, at);
     auto r = atom::make(std::string_view(reinterpret_cast<const char*>(s), n));
@@ -357,12 +364,9 @@ bool decoder::atom_utf8(const std::uint8_t* s, std::size_t n, const std::uint8_t
 bool decoder::atom_latin1(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out) {
     // ASCII names read the same in Latin-1 and UTF-8, so they share the cache; other
     // Latin-1 names never match an entry's UTF-8 text and are simply not cached.
-    atom_slot& slot = atoms_[quick_hash(s, n) & (atom_cache_size - 1)];
-    if (const detail::atom_entry* e = slot.entry;
-        e != nullptr && e->size == n && std::memcmp(e->text, s, n) == 0) {
-        out = atom::from_entry(e);
-        return true;
-    }
+    bool hit;
+    atom_slot& slot = cached_atom(s, n, hit, out);
+    if (hit) return true;
     if (n > 255) return fail(term_errc::atom_too_long, at);
     auto r = atom::from_latin1(std::string_view(reinterpret_cast<const char*>(s), n));
     if (!r) return fail(r.error(), at);
