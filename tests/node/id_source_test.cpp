@@ -22,7 +22,6 @@ TEST(IdSource, UniqueAcrossThreadsAndTagged) {
         });
     for (auto& t : th)
         t.join();
-    std::set<std::size_t> seen_hash;
     std::vector<otp::term> all;
     for (auto& v : made)
         all.insert(all.end(), v.begin(), v.end());
