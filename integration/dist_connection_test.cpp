@@ -106,7 +106,10 @@ class DistConnection : public ::testing::Test {
         o.net_ticktime = ticktime;
         o.decoder.header_format = (hs.flags & (dflag::dist_hdr_atom_cache | dflag::fragments)) != 0;
         o.decoder.fragments = (hs.flags & dflag::fragments) != 0;
-        auto c = std::make_shared<dist::connection>(std::move(s), std::move(hs), o, rec);
+        // The recorder outlives the connection's use of it: a non-owning pointer.
+        auto c = std::make_shared<dist::connection>(
+            std::move(s), std::move(hs), o,
+            std::shared_ptr<dist::connection_handler>(std::shared_ptr<void>{}, &rec));
         c->start();
         return c;
     }

@@ -1,4 +1,4 @@
-// Errors of node set-up: names and cookies.
+// Errors of the node runtime: set-up (names, cookies), mailboxes and connections.
 #pragma once
 
 #include <system_error>
@@ -13,6 +13,17 @@ enum class node_errc {
     cookie_too_short,   ///< the cookie file is empty
     cookie_file,        ///< the cookie file cannot be read, created, or is not a regular file
     no_home,            ///< neither $HOME nor an XDG config directory to keep a cookie in
+    timeout,            ///< a receive, connect or call did not finish in time
+    mailbox_closed,     ///< the mailbox is closed (by close() or an exit signal)
+    node_closed,        ///< the node is shut down
+    name_in_use,        ///< the registered name belongs to another process already
+    not_registered,     ///< no process is registered under that name
+    unreachable,        ///< the peer node cannot be reached (epmd or TCP failed)
+    noconnection,       ///< the connection to the peer node went down
+    io_thread,          ///< a blocking call was made on one of the node's I/O threads
+    noproc,             ///< the process called or monitored does not exist
+    exited,             ///< the process called ended before replying
+    badrpc,             ///< the remote call failed ({badrpc, Reason})
 };
 /// The category of node_errc values; its name is "otp.node".
 const std::error_category& node_category() noexcept;

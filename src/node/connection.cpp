@@ -18,12 +18,12 @@ constexpr std::size_t coalesce_limit = 64 * 1024;
 }  // namespace
 
 connection::connection(socket s, handshake_result hs, connection_options opts,
-                       connection_handler& h)
+                       std::shared_ptr<connection_handler> h)
     : strand_(boost::asio::make_strand(s.get_executor())),
       sock_(std::move(s)),
       hs_(std::move(hs)),
       opts_(std::move(opts)),
-      handler_(h),
+      handler_(std::move(h)),
       peer_(atom(hs_.peer_name)),
       frames_(opts_.max_packet),
       decoder_(opts_.decoder),
@@ -131,7 +131,7 @@ void connection::consume() {
                             peer_.name());
             return finish(sig.error());
         }
-        handler_.on_signal(*this, std::move(*sig));
+        handler_->on_signal(*this, std::move(*sig));
     }
 }
 
@@ -235,7 +235,9 @@ void connection::finish(std::error_code why) {
     sock_.close(ignored);
     ticker_.cancel();
     opts_.log->info("dist: connection to {} closed: {}", peer_.name(), why.message());
-    handler_.on_closed(*this, why);
+    // The handler goes with the call: it may own us, and we must not own it any more.
+    auto h = std::move(handler_);
+    h->on_closed(*this, why);
 }
 
 }  // namespace otp::dist

@@ -47,7 +47,9 @@ class connection : public std::enable_shared_from_this<connection> {
   public:
     using socket = boost::asio::ip::tcp::socket;
 
-    connection(socket s, handshake_result hs, connection_options opts, connection_handler& h);
+    /// The connection keeps `h` alive until it has reported on_closed.
+    connection(socket s, handshake_result hs, connection_options opts,
+               std::shared_ptr<connection_handler> h);
 
     /// Starts reading (the handshake's leftover bytes first) and ticking.
     void start();
@@ -77,7 +79,7 @@ class connection : public std::enable_shared_from_this<connection> {
     socket sock_;
     handshake_result hs_;
     connection_options opts_;
-    connection_handler& handler_;
+    std::shared_ptr<connection_handler> handler_;
     atom peer_;
     frame_parser frames_;
     packet_decoder decoder_;

@@ -245,6 +245,16 @@ term payload_exit(const pid& from, const pid& to) {
 term payload_exit2(const pid& from, const pid& to) {
     return tuple(26, from, to);
 }
+term exit(const pid& from, const pid& to, const term& reason) {
+    return tuple(3, from, to, reason);
+}
+term exit2(const pid& from, const pid& to, const term& reason) {
+    return tuple(8, from, to, reason);
+}
+term monitor_p_exit(const process_ref& from, const pid& to, const reference& ref,
+                    const term& reason) {
+    return tuple(21, proc(from), to, ref, reason);
+}
 term monitor_p(const pid& from, const process_ref& target, const reference& ref) {
     return tuple(19, from, proc(target), ref);
 }

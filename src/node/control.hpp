@@ -160,6 +160,12 @@ term reg_send(const pid& from, atom to);                   ///< payload: the mes
 term alias_send(const pid& from, const reference& alias);  ///< payload: the message
 term payload_exit(const pid& from, const pid& to);         ///< payload: the reason
 term payload_exit2(const pid& from, const pid& to);        ///< payload: the reason
+/// EXIT and EXIT2 with the reason inside, for peers without EXIT_PAYLOAD.
+term exit(const pid& from, const pid& to, const term& reason);
+term exit2(const pid& from, const pid& to, const term& reason);
+/// MONITOR_P_EXIT with the reason inside, for peers without EXIT_PAYLOAD.
+term monitor_p_exit(const process_ref& from, const pid& to, const reference& ref,
+                    const term& reason);
 term monitor_p(const pid& from, const process_ref& target, const reference& ref);
 term demonitor_p(const pid& from, const process_ref& target, const reference& ref);
 term payload_monitor_p_exit(const process_ref& from, const pid& to, const reference& ref);

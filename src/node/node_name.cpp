@@ -25,6 +25,28 @@ class node_category_impl final : public std::error_category {
                 return "cookie file cannot be used";
             case node_errc::no_home:
                 return "no home directory for the cookie file";
+            case node_errc::timeout:
+                return "timed out";
+            case node_errc::mailbox_closed:
+                return "mailbox closed";
+            case node_errc::node_closed:
+                return "node closed";
+            case node_errc::name_in_use:
+                return "name already registered";
+            case node_errc::not_registered:
+                return "name not registered";
+            case node_errc::unreachable:
+                return "node unreachable";
+            case node_errc::noconnection:
+                return "connection to the node lost";
+            case node_errc::io_thread:
+                return "blocking call on a node I/O thread";
+            case node_errc::noproc:
+                return "no such process";
+            case node_errc::exited:
+                return "the called process exited";
+            case node_errc::badrpc:
+                return "remote call failed";
         }
         return "unknown otp.node error";
     }

@@ -1,0 +1,154 @@
+// otp::node: a C++ program as an Erlang distribution node. It owns its name, its
+// epmd registration, its listening socket and its connections, and the mailboxes
+// (processes) that live on it. I/O runs on Boost.Asio: the node's own threads, or an
+// executor the application gives it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "otp/mailbox.hpp"
+#include "otp/log.hpp"
+#include "otp/node_error.hpp"
+
+namespace otp {
+
+/// How a node is named, found, reached and run.
+struct node_options {
+    /// `alive` or `alive@host`. A missing host is this machine's short host name
+    /// (short names) or its fully qualified name (long names).
+    std::string name;
+    /// Long names (`erl -name`: hosts with dots) instead of short names (`-sname`).
+    bool long_names = false;
+    /// The cookie; unset: `$HOME/.erlang.cookie` (created like erl when missing).
+    std::optional<std::string> cookie;
+    /// Cookies for particular peers (full node name → cookie), like erlang:set_cookie/2.
+    std::map<std::string, std::string> peer_cookies;
+    /// Hidden nodes do not join the peers' `nodes()` or global's cluster (ei and
+    /// jinterface are hidden too).
+    bool hidden = true;
+
+    /// epmd's host and port; unset port: $ERL_EPMD_PORT, then 4369.
+    std::string epmd_host = "localhost";
+    std::optional<std::uint16_t> epmd_port;
+    /// Register with epmd (creation from epmd). False: no registration, a random
+    /// creation, peers must know our port (like `erl -start_epmd false -dist_listen`).
+    bool register_with_epmd = true;
+
+    /// Where to listen: an address (empty: every interface) and a port range
+    /// (0, 0: any free port), like inet_dist_listen_min/max.
+    std::string listen_address;
+    std::uint16_t listen_port_min = 0;
+    std::uint16_t listen_port_max = 0;
+
+    /// net_ticktime: a tick on any connection idle for a quarter of it, a connection
+    /// silent for all of it is dropped.
+    std::chrono::milliseconds net_ticktime{60'000};
+    /// net_setuptime: the limit for each handshake step and for the epmd lookup.
+    std::chrono::milliseconds setup_time{7'000};
+
+    /// Threads the node starts to run its I/O; ignored when `executor` is set.
+    unsigned io_threads = 1;
+    /// Run on the application's executor instead (the application runs it, and keeps
+    /// it running until the node is closed).
+    std::optional<boost::asio::any_io_executor> executor;
+
+    /// Where the node logs (handshake refusals, dropped connections ...); quiet by default.
+    logger_ptr logger;
+};
+
+/// Counters of what the node could not deliver, as Erlang drops it silently.
+struct node_stats {
+    std::uint64_t undeliverable = 0;  ///< to dead pids, unknown names, inactive aliases
+    std::uint64_t unreachable = 0;    ///< queued for a node that could not be reached
+    std::uint64_t connections_refused = 0;  ///< handshakes refused or failed
+};
+
+/// A distribution node.
+///
+/// Thread safety: every member may be called from any thread, also concurrently,
+/// except the destructor and close(), which must not run on the node's own I/O threads
+/// when the node owns them (they join those threads).
+class node {
+  public:
+    /// Starts the node: listens, registers with epmd. Throws otp::system_error.
+    explicit node(node_options opts);
+    /// As above; on failure `ec` is set and the node is not running.
+    node(node_options opts, std::error_code& ec);
+    node(const node&) = delete;
+    node& operator=(const node&) = delete;
+    /// Closes the node (see close()).
+    ~node();
+
+    /// The full node name (alive@host).
+    atom name() const noexcept;
+    /// The creation epmd gave (or the random one without epmd).
+    std::uint32_t creation() const noexcept;
+    /// The port the node accepts connections on.
+    std::uint16_t port() const noexcept;
+    /// The cookie this node proves to peers without a cookie of their own.
+    const std::string& cookie() const noexcept;
+    /// True until close().
+    bool is_running() const noexcept;
+
+    /// A new mailbox (process) without a name.
+    mailbox create_mailbox();
+    /// A new mailbox registered as `name`; name_in_use when another process has it.
+    result<mailbox> create_mailbox(atom name);
+    /// The pid registered as `name` on this node, if any.
+    std::optional<pid> whereis(atom name) const;
+    /// Registered names on this node (like erlang:registered/0).
+    std::vector<atom> registered() const;
+
+    /// Connects to `peer` unless connected, waiting up to `timeout`. Concurrent callers
+    /// share one attempt. Errors: unreachable, handshake errors (bad_cookie ...), timeout.
+    std::error_code connect(atom peer, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    /// Asynchronous connect; signature void(std::error_code).
+    template <class CompletionToken>
+    auto async_connect(atom peer, CompletionToken&& token) {
+        return detail::async_erased<std::error_code>(
+            get_executor(),
+            [this, peer](detail::unique_callback<std::error_code> cb) {
+                start_connect(peer, std::move(cb));
+            },
+            std::forward<CompletionToken>(token));
+    }
+    /// Like net_adm:ping/1: connects and asks the peer's net_kernel; true for `pong`.
+    bool ping(atom peer, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    /// Drops the connection to `peer` (links and monitors across it get noconnection).
+    /// False when not connected.
+    bool disconnect(atom peer);
+    /// Nodes connected now (hidden ones included).
+    std::vector<atom> nodes() const;
+    /// Like net_kernel:monitor_nodes(true): `watcher` receives `{nodeup, Node}` and
+    /// `{nodedown, Node}`; `false` stops it.
+    void monitor_nodes(const pid& watcher, bool on = true);
+
+    /// What could not be delivered so far.
+    node_stats stats() const noexcept;
+    /// The executor the node's I/O runs on.
+    boost::asio::any_io_executor get_executor() const noexcept;
+
+    /// Shuts down: closes every mailbox (reason `shutdown`; remote links and monitors get
+    /// noconnection when the connections drop), closes connections, unregisters from epmd,
+    /// joins the node's threads. Idempotent.
+    void close();
+
+    /// The runtime behind the node (for the library's own services).
+    node_detail::runtime& runtime() noexcept { return *rt_; }
+
+  private:
+    void start_connect(atom peer, detail::unique_callback<std::error_code> cb);
+    std::shared_ptr<node_detail::runtime> rt_;
+};
+
+}  // namespace otp

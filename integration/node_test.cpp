@@ -1,0 +1,149 @@
+// otp::node against a real erl node: ping, messages to pids, names and aliases in both
+// directions, gen_server calls both ways, rpc into Erlang.
+#include <gtest/gtest.h>
+
+#include "otp/call.hpp"
+#include "otp/node.hpp"
+#include "otp/text.hpp"
+#include "support/erl_peer.hpp"
+
+using namespace otp;
+using namespace otp::itest;
+using namespace std::chrono_literals;
+
+namespace {
+
+using NodeWithErl = ErlPeer;
+
+term msg(std::string_view text) { return parse(text).value(); }
+
+TEST_F(NodeWithErl, PingBothWays) {
+    auto n = make_node();
+    EXPECT_TRUE(n->ping(erl()));
+    EXPECT_EQ(n->nodes(), std::vector<atom>{erl()});
+    auto m = n->create_mailbox();
+    EXPECT_EQ(rpc(m, "net_adm", "ping", list(n->name())), term(atom("pong")));
+}
+
+TEST_F(NodeWithErl, PingOfAMissingNodeIsPang) {
+    auto n = make_node();
+    EXPECT_FALSE(n->ping(atom("nobody_here@" + host_), 5s));
+    EXPECT_EQ(n->connect(atom("nobody_here@" + host_), 5s), node_errc::unreachable);
+}
+
+TEST_F(NodeWithErl, WrongCookieIsRefusedBothWays) {
+    auto o = node_opts();
+    o.cookie = "not-the-cookie";
+    node n(o);
+    EXPECT_FALSE(n.ping(erl(), 5s));
+    EXPECT_GE(n.stats().connections_refused, 1u);
+    // Erlang dialling us with its own cookie fails too.
+    auto good = make_node();
+    auto m = good->create_mailbox();
+    EXPECT_EQ(rpc(m, "net_adm", "ping", list(n.name())), term(atom("pang")));
+}
+
+TEST_F(NodeWithErl, PerPeerCookie) {
+    auto o = node_opts();
+    o.cookie = "not-the-cookie";
+    o.peer_cookies[std::string(erl().name())] = cookie_;
+    node n(o);
+    EXPECT_TRUE(n.ping(erl()));
+}
+
+TEST_F(NodeWithErl, MessagesToNamesAndPidsBothWays) {
+    auto n = make_node();
+    auto m = n->create_mailbox(atom("inbox")).value();
+    const term echo = rpc(m, "otpcpp_itest", "start_echo", list(atom("echo1")));
+    ASSERT_TRUE(echo.is_pid());
+
+    // To {Name, Node}: the reply comes to our pid, with the sender's pid.
+    m.send(atom("echo1"), erl(), tuple(m.self(), msg("{hello, [1,2,3], <<\"bin\">>}")));
+    auto r = m.receive(10s);
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->message, tuple(atom("echo"), echo, msg("{hello, [1,2,3], <<\"bin\">>}")));
+    EXPECT_EQ(r->sender, echo.as_pid().value());
+
+    // To the pid.
+    m.send(*echo.as_pid(), tuple(m.self(), 42));
+    r = m.receive(10s);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->message, tuple(atom("echo"), echo, 42));
+
+    // Erlang to our registered name.
+    const pid p = puppet(m);
+    EXPECT_EQ(cmd(m, p, tuple(atom("send"), tuple(atom("inbox"), n->name()), atom("by_name"))),
+              term(atom("ok")));
+    r = m.receive_if([](const envelope& e) { return e.message == term(atom("by_name")); }, 10s);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->sender, p);
+}
+
+TEST_F(NodeWithErl, AliasesReceiveUntilDeactivated) {
+    auto n = make_node();
+    auto m = n->create_mailbox();
+    const pid p = puppet(m);
+    const reference a = m.make_alias();
+    cmd(m, p, tuple(atom("send"), a, atom("via_alias")));
+    auto r = m.receive_if([](const envelope& e) { return e.message == term(atom("via_alias")); }, 10s);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->sender, p);
+
+    const auto before = n->stats().undeliverable;
+    EXPECT_TRUE(m.unalias(a));
+    cmd(m, p, tuple(atom("send"), a, atom("late")));
+    EXPECT_TRUE(wait_until([&] { return n->stats().undeliverable > before; }, 10s));
+    EXPECT_FALSE(m.try_receive());
+}
+
+TEST_F(NodeWithErl, SelectiveReceiveKeepsOrder) {
+    auto n = make_node();
+    auto m = n->create_mailbox();
+    const pid p = puppet(m);
+    for (int i = 0; i < 5; ++i)
+        cmd(m, p, tuple(atom("send"), m.self(), i));
+    auto three = m.receive_if([](const envelope& e) { return e.message == term(3); }, 10s);
+    ASSERT_TRUE(three);
+    for (int i : {0, 1, 2, 4}) {
+        auto r = m.receive(10s);
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->message, term(i));
+    }
+    auto pat = pattern::compile("{got, _, X}").value();
+    cmd(m, p, tuple(atom("send"), p, atom("hi")));  // the puppet reports it to us
+    auto mr = m.receive_match(pat, 10s);
+    ASSERT_TRUE(mr);
+    EXPECT_EQ(mr->bindings.get("X").value(), term(atom("hi")));
+}
+
+TEST_F(NodeWithErl, GenServerCallsBothWays) {
+    auto n = make_node();
+    auto m = n->create_mailbox();
+    // C++ calling Erlang: rpc through rex, and errors in Erlang's words.
+    EXPECT_EQ(rpc(m, "erlang", "node", list()), term(erl()));
+    call_error err;
+    auto bad = rpc_call(m, erl(), atom("no_such_module"), atom("f"), list(), 10s, &err);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error(), node_errc::badrpc);
+    EXPECT_TRUE(match(err.reason, "{'EXIT', {undef, _}}")) << to_string(err.reason);
+    auto none = gen_call(m, tuple(atom("no_such_server"), erl()), atom("x"), 10s, &err);
+    EXPECT_EQ(none.error(), node_errc::noproc);
+    auto slow = gen_call(m, tuple(atom("init"), erl()), atom("not_a_call_it_answers"), 300ms, &err);
+    EXPECT_EQ(slow.error(), node_errc::timeout);
+
+    // Erlang calling a C++ mailbox acting as a gen_server (OTP 24+ alias tags).
+    auto server = n->create_mailbox(atom("cpp_server")).value();
+    std::thread serve([&] {
+        auto req = server.receive(15s);
+        if (!req) return;
+        auto call = as_gen_call(req->message);
+        if (call) gen_reply(server, call->from, tuple(atom("served"), call->request));
+    });
+    const pid p = puppet(m);
+    const term reply =
+        cmd(m, p, tuple(atom("call"), tuple(atom("cpp_server"), n->name()), atom("ask"), 10000));
+    serve.join();
+    EXPECT_EQ(reply, tuple(atom("served"), atom("ask")));
+}
+
+}  // namespace

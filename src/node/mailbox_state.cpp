@@ -1,0 +1,151 @@
+// The queue behind a mailbox.
+#include "node/mailbox_state.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/post.hpp>
+
+#include "otp/node_error.hpp"
+
+namespace otp::node_detail {
+
+namespace {
+bool accepts(const message_filter& f, const envelope& e) { return !f || f(e); }
+}  // namespace
+
+mailbox_state::mailbox_state(std::shared_ptr<void> k, std::weak_ptr<runtime> r, pid p,
+                             boost::asio::any_io_executor e, service_fn s)
+    : keep(std::move(k)),
+      rt(std::move(r)), self(std::move(p)), ex(std::move(e)), service(std::move(s)) {}
+
+void mailbox_state::complete(waiter& w, std::error_code ec, envelope&& e) {
+    if (w.timer) w.timer->cancel();
+    // Handlers never run under our mutex, nor inside the deliverer's call.
+    boost::asio::post(ex, [cb = std::move(w.cb), ec, e = std::move(e)]() mutable {
+        cb(ec, std::move(e));
+    });
+}
+
+bool mailbox_state::deliver(envelope&& e) {
+    if (service) {
+        {
+            std::lock_guard lock(mu_);
+            if (!open_) return false;
+        }
+        boost::asio::post(ex, [self = shared_from_this(), e = std::move(e)]() mutable {
+            if (self->is_open()) self->service(std::move(e));
+        });
+        return true;
+    }
+    std::lock_guard lock(mu_);
+    if (!open_) return false;
+    for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
+        if (accepts(it->filter, e)) {
+            complete(*it, {}, std::move(e));
+            waiters_.erase(it);
+            return true;
+        }
+    }
+    queue_.push_back(std::move(e));
+    cv_.notify_all();
+    return true;
+}
+
+result<envelope> mailbox_state::receive(
+    const message_filter* filter, std::optional<std::chrono::steady_clock::time_point> deadline) {
+    std::unique_lock lock(mu_);
+    std::size_t scanned = 0;  // messages already rejected by the filter need no second look
+    for (;;) {
+        if (!open_) return node_errc::mailbox_closed;
+        for (std::size_t i = filter ? scanned : 0; i < queue_.size(); ++i) {
+            if (!filter || accepts(*filter, queue_[i])) {
+                envelope e = std::move(queue_[i]);
+                queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(i));
+                return e;
+            }
+        }
+        scanned = queue_.size();
+        if (!deadline) {
+            cv_.wait(lock);
+        } else if (cv_.wait_until(lock, *deadline) == std::cv_status::timeout) {
+            // One last look: a message may have arrived with the deadline.
+            for (std::size_t i = scanned; i < queue_.size(); ++i) {
+                if (!filter || accepts(*filter, queue_[i])) {
+                    envelope e = std::move(queue_[i]);
+                    queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(i));
+                    return e;
+                }
+            }
+            return open_ ? result<envelope>(node_errc::timeout)
+                         : result<envelope>(node_errc::mailbox_closed);
+        }
+    }
+}
+
+void mailbox_state::async_receive(message_filter filter, std::chrono::milliseconds timeout,
+                                  receive_callback cb) {
+    std::lock_guard lock(mu_);
+    waiter w{next_waiter_++, std::move(filter), std::move(cb), nullptr};
+    if (!open_) return complete(w, node_errc::mailbox_closed, {});
+    auto it = std::find_if(queue_.begin(), queue_.end(),
+                           [&](const envelope& e) { return accepts(w.filter, e); });
+    if (it != queue_.end()) {
+        envelope e = std::move(*it);
+        queue_.erase(it);
+        return complete(w, {}, std::move(e));
+    }
+    if (timeout != std::chrono::milliseconds::max()) {
+        w.timer = std::make_shared<boost::asio::steady_timer>(ex, timeout);
+        w.timer->async_wait([weak = weak_from_this(), id = w.id](const boost::system::error_code& ec) {
+            if (ec) return;
+            auto self = weak.lock();
+            if (!self) return;
+            std::lock_guard lock(self->mu_);
+            auto wit = std::find_if(self->waiters_.begin(), self->waiters_.end(),
+                                    [&](const waiter& x) { return x.id == id; });
+            if (wit == self->waiters_.end()) return;
+            wit->timer.reset();
+            self->complete(*wit, node_errc::timeout, {});
+            self->waiters_.erase(wit);
+        });
+    }
+    waiters_.push_back(std::move(w));
+}
+
+bool mailbox_state::close_queue(const term& why) {
+    std::list<waiter> failed;
+    {
+        std::lock_guard lock(mu_);
+        if (!open_) return false;
+        open_ = false;
+        reason_ = why;
+        queue_.clear();
+        failed.swap(waiters_);
+        cv_.notify_all();
+        for (auto& w : failed)
+            complete(w, node_errc::mailbox_closed, {});
+    }
+    return true;
+}
+
+void mailbox_state::remove_if(const message_filter& filter) {
+    std::lock_guard lock(mu_);
+    std::erase_if(queue_, [&](const envelope& e) { return filter(e); });
+}
+
+bool mailbox_state::is_open() const {
+    std::lock_guard lock(mu_);
+    return open_;
+}
+
+term mailbox_state::reason() const {
+    std::lock_guard lock(mu_);
+    return reason_;
+}
+
+std::size_t mailbox_state::queued() const {
+    std::lock_guard lock(mu_);
+    return queue_.size();
+}
+
+}  // namespace otp::node_detail

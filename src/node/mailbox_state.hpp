@@ -1,0 +1,90 @@
+// The queue behind a mailbox: messages in arrival order, blocking and asynchronous
+// receivers, selective receive. Knows nothing of links or the network.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "otp/mailbox.hpp"
+
+namespace otp::node_detail {
+
+class runtime;
+
+/// One process of this node. The queue is guarded by its own mutex; the fields marked
+/// "runtime" are guarded by the runtime's mutex.
+///
+/// Thread safety: deliver(), receive*(), close_queue() are thread-safe. A filter runs
+/// under the queue's mutex and must not call back into the mailbox.
+struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
+    using receive_callback = detail::unique_callback<std::error_code, envelope>;
+    /// A service process handles each message itself (posted to the executor) instead of
+    /// queueing it: net_kernel and rex are such processes.
+    using service_fn = std::function<void(envelope&&)>;
+
+    /// `keep` keeps the execution context behind `ex` alive as long as this state.
+    mailbox_state(std::shared_ptr<void> keep, std::weak_ptr<runtime> rt, pid self,
+                  boost::asio::any_io_executor ex, service_fn service = {});
+
+    /// Queues a message, or hands it to the oldest waiter that takes it. False when the
+    /// mailbox is closed (the caller counts it as undeliverable).
+    bool deliver(envelope&& e);
+    /// Blocking selective receive with a deadline (nullopt: no limit).
+    result<envelope> receive(const message_filter* filter,
+                             std::optional<std::chrono::steady_clock::time_point> deadline);
+    /// Asynchronous receive; completes through `cb` on the executor.
+    void async_receive(message_filter filter, std::chrono::milliseconds timeout,
+                       receive_callback cb);
+    /// Ends the queue: drops queued messages, fails waiters with mailbox_closed, records
+    /// the reason. False when it was closed already.
+    bool close_queue(const term& reason);
+    /// Removes queued messages `filter` accepts (demonitor's flush).
+    void remove_if(const message_filter& filter);
+
+    bool is_open() const;
+    term reason() const;
+    std::size_t queued() const;
+
+    const std::shared_ptr<void> keep;  // first member: destroyed last
+    const std::weak_ptr<runtime> rt;
+    const pid self;
+    const boost::asio::any_io_executor ex;
+    const service_fn service;
+    std::atomic<bool> trap_exit{false};
+
+    // runtime: owned by the runtime's mutex.
+    std::optional<atom> name;
+    std::vector<reference> aliases;
+    std::vector<reference> local_monitors;  ///< monitors this process holds on local ones
+
+  private:
+    struct waiter {
+        std::uint64_t id;
+        message_filter filter;
+        receive_callback cb;
+        std::shared_ptr<boost::asio::steady_timer> timer;
+    };
+    void complete(waiter& w, std::error_code ec, envelope&& e);
+
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<envelope> queue_;
+    std::list<waiter> waiters_;
+    std::uint64_t next_waiter_ = 1;
+    bool open_ = true;
+    term reason_;
+};
+
+}  // namespace otp::node_detail

@@ -1,0 +1,197 @@
+// The node runtime: the process table (mailboxes, names, aliases), routing of
+// messages and signals between local processes and connections, links and monitors,
+// and the connections themselves (dialling, accepting, net_kernel's decisions).
+//
+// One mutex guards the tables; mailbox queues and connection write queues have their
+// own. Lock order: runtime → mailbox queue → connection queue. Nothing calls back
+// into user code while the runtime's mutex is held (handlers are posted).
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "node/connection.hpp"
+#include "node/connection_registry.hpp"
+#include "node/id_source.hpp"
+#include "node/link_table.hpp"
+#include "node/mailbox_state.hpp"
+#include "node/monitor_table.hpp"
+#include "node/node_name.hpp"
+#include "otp/dist_flags.hpp"
+#include "otp/epmd.hpp"
+#include "otp/node.hpp"
+
+namespace otp::node_detail {
+
+/// The flags this node offers: what otpcpp implements.
+std::uint64_t offered_flags(bool hidden) noexcept;
+/// The flags it requires of peers (OTP 26's mandatory set).
+std::uint64_t required_flags() noexcept;
+
+/// Thread-safe (see the file comment). Created by otp::node; shared with connections
+/// and mailboxes, which keep it alive while they need it.
+class runtime : public std::enable_shared_from_this<runtime>, public dist::connection_handler {
+  public:
+    /// Sets up names, cookie, listener, epmd registration and threads.
+    static result<std::shared_ptr<runtime>> start(node_options opts);
+    ~runtime() override;
+
+    // --- identity
+    atom name() const noexcept { return ids_->node(); }
+    std::uint32_t creation() const noexcept { return ids_->creation(); }
+    std::uint16_t port() const noexcept { return port_; }
+    const std::string& cookie() const noexcept { return cookie_; }
+    bool running() const noexcept { return running_.load(); }
+    boost::asio::any_io_executor executor() const noexcept { return ex_; }
+    const logger_ptr& log() const noexcept { return log_; }
+    id_source& ids() noexcept { return *ids_; }
+    node_stats stats() const noexcept;
+    /// True on one of the threads the node started.
+    bool on_io_thread() const noexcept;
+
+    // --- processes
+    /// A new process; `service` makes it handle messages itself (see mailbox_state).
+    std::shared_ptr<mailbox_state> spawn(mailbox_state::service_fn service = {});
+    std::error_code register_name(atom name, const pid& p);
+    void unregister_name(const pid& p);
+    std::optional<pid> whereis(atom name) const;
+    std::vector<atom> registered() const;
+    reference make_alias(const std::shared_ptr<mailbox_state>& owner);
+    bool unalias(const std::shared_ptr<mailbox_state>& owner, const reference& alias);
+
+    // --- messages (never block on the network)
+    void send(const std::optional<pid>& from, const pid& to, term message);
+    std::error_code send_registered(const std::optional<pid>& from, atom name, term message);
+    void send_named(const std::optional<pid>& from, atom name, atom node, term message);
+    void send_alias(const std::optional<pid>& from, const reference& alias, term message);
+
+    // --- signals from local processes
+    void link(const pid& local, const pid& other);
+    void unlink(const pid& local, const pid& other);
+    reference monitor(const std::shared_ptr<mailbox_state>& watcher, const monitor_target& t);
+    bool demonitor(const std::shared_ptr<mailbox_state>& watcher, const reference& ref);
+    void exit(const pid& from, const pid& to, term reason);
+    /// Ends a process with `reason`: unregisters it and propagates to links/monitors.
+    void close_process(const std::shared_ptr<mailbox_state>& p, const term& reason);
+
+    // --- nodes
+    /// Starts or joins a connection attempt; `cb` gets the outcome.
+    void connect(atom peer, detail::unique_callback<std::error_code> cb);
+    bool disconnect(atom peer);
+    std::vector<atom> nodes() const;
+    /// The negotiated flags of the connection to `node`, while it is up.
+    std::optional<std::uint64_t> peer_flags(atom node) const;
+    /// Connects (see connect()) and waits up to `timeout`; for blocking helpers.
+    std::error_code connect_wait(atom node, std::chrono::milliseconds timeout);
+    void monitor_nodes(const pid& watcher, bool on);
+    /// Closes everything; joins threads when the node owns them. Idempotent.
+    void shutdown();
+
+    // dist::connection_handler
+    void on_signal(dist::connection& c, dist::signal&& s) override;
+    void on_closed(dist::connection& c, std::error_code why) override;
+
+  private:
+    struct peer {
+        std::shared_ptr<dist::connection> conn;  // set while up
+        // Sends waiting for the connection, encoded once its flags are known.
+        std::vector<std::function<void(dist::connection&)>> pending;
+        std::vector<detail::unique_callback<std::error_code>> waiters;
+        attempt_id dial_attempt = 0;
+        std::shared_ptr<boost::asio::ip::tcp::socket> dial_socket;
+    };
+    using lock_t = std::unique_lock<std::mutex>;
+
+    explicit runtime(node_options opts);
+    std::error_code init();
+
+    // Process table (mu_ held).
+    std::shared_ptr<mailbox_state> find_locked(const pid& p) const;
+    bool is_local(const pid& p) const noexcept {
+        return p.node == ids_->node() && p.creation == ids_->creation();
+    }
+    void deliver_locked(const pid& to, envelope&& e);
+    void exit_signal_locked(const pid& from, const pid& to, const term& reason, bool via_link);
+    void close_locked(const std::shared_ptr<mailbox_state>& p, const term& reason);
+    void down_locked(const std::shared_ptr<mailbox_state>& watcher, const reference& ref,
+                     const term& object, const term& reason);
+
+    // Remote traffic (mu_ held): sends now when connected, else queues and dials.
+    void to_peer_locked(atom node, std::function<void(dist::connection&)> send);
+    void dial_locked(atom node);
+    void finish_attempt(atom node, attempt_id attempt, std::error_code ec,
+                        std::shared_ptr<dist::connection> conn);
+    void connection_up_locked(peer& p, atom node, const std::shared_ptr<dist::connection>& c);
+    void connection_down_locked(atom node);
+    void notify_nodes_locked(atom node, bool up);
+
+    // Accepting and dialling (runtime_connect.cpp).
+    std::error_code listen();
+    void accept_next();
+    void on_accepted(std::shared_ptr<boost::asio::ip::tcp::socket> sock);
+    void start_dial(atom node, attempt_id attempt);
+    void handshake_dial(std::shared_ptr<boost::asio::ip::tcp::socket> sock, atom node,
+                        attempt_id attempt);
+    std::shared_ptr<dist::connection> open_connection(boost::asio::ip::tcp::socket sock,
+                                                      handshake_result hs);
+    std::pair<std::string, std::string> cookies_for(const std::string& peer) const;
+
+    // Built-in processes (runtime_services.cpp).
+    void start_services();
+    void net_kernel(envelope&& e);
+    void spawn_request_locked(dist::connection& c, dist::spawn_request_signal&& req);
+
+  public:
+    /// Answers a gen_server call's `From` ({Pid, Tag}) the way gen:reply/2 does: to the
+    /// alias in an `[alias | Ref]` tag, else to the pid.
+    void reply(const pid& self, const term& from, term reply_value);
+
+  private:
+
+    node_options opts_;
+    logger_ptr log_;
+    name_mode mode_ = name_mode::short_names;
+    std::string cookie_;
+    std::unique_ptr<id_source> ids_;
+    std::uint16_t port_ = 0;
+    std::atomic<bool> running_{false};
+
+    std::shared_ptr<boost::asio::io_context> own_io_;  // when the node runs its own threads
+    boost::asio::any_io_executor ex_;
+    std::vector<std::thread> threads_;
+    std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+    std::unique_ptr<epmd::client> epmd_;
+    epmd::registration registration_;
+
+    mutable std::mutex mu_;
+    std::unordered_map<std::uint64_t, std::shared_ptr<mailbox_state>> procs_;
+    std::map<atom, pid> names_;
+    std::map<reference, std::weak_ptr<mailbox_state>, ref_less> aliases_;
+    link_table links_;
+    monitor_table monitors_;  // remote monitors, and local ones as "incoming"
+    connection_registry registry_;
+    std::map<atom, peer> peers_;
+    std::set<pid, pid_less> node_watchers_;
+    std::vector<std::shared_ptr<mailbox_state>> services_;  // built-in processes
+    attempt_id next_accept_ = 1;
+    std::set<std::shared_ptr<boost::asio::ip::tcp::socket>> handshaking_;  // accepted
+
+    std::atomic<std::uint64_t> undeliverable_{0}, unreachable_{0}, refused_{0};
+};
+
+/// The key of a local pid in the process table.
+inline std::uint64_t pid_key(const pid& p) noexcept {
+    return (static_cast<std::uint64_t>(p.serial) << 32) | p.id;
+}
+
+}  // namespace otp::node_detail

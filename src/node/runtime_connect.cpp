@@ -1,0 +1,468 @@
+// The runtime's life cycle and its connections: start-up (name, cookie, listener,
+// epmd), accepting and dialling through the handshake driver with net_kernel's
+// decisions, and shutdown.
+#include <netdb.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <future>
+#include <random>
+
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+
+#include "epmd/cloexec.hpp"
+#include "handshake/driver.hpp"
+#include "node/cookie_file.hpp"
+#include "node/runtime.hpp"
+
+namespace otp::node_detail {
+namespace {
+
+using tcp = boost::asio::ip::tcp;
+
+std::uint32_t random_u32() {
+    std::uint32_t v = 0;
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v) != 1)
+        v = std::random_device{}();
+    return v;
+}
+
+// This machine's name as erl picks it: the short name is the host name up to the
+// first dot; the long name is the fully qualified name.
+std::string this_host(name_mode mode) {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+    std::string host = buf;
+    if (mode == name_mode::short_names) return host.substr(0, host.find('.'));
+    if (host.find('.') != std::string::npos) return host;
+    addrinfo hints{};
+    hints.ai_flags = AI_CANONNAME;
+    addrinfo* res = nullptr;
+    if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) == 0 && res) {
+        if (res->ai_canonname && std::strchr(res->ai_canonname, '.')) host = res->ai_canonname;
+        ::freeaddrinfo(res);
+    }
+    return host;
+}
+
+}  // namespace
+
+std::uint64_t offered_flags(bool hidden) noexcept {
+    std::uint64_t f = dflag::mandatory_otp26 | dflag::dist_monitor | dflag::dist_monitor_name |
+                      dflag::exit_payload | dflag::send_sender | dflag::big_seqtrace_labels |
+                      dflag::mandatory_25_digest | dflag::dist_hdr_atom_cache |
+                      dflag::fragments | dflag::alias | dflag::spawn | dflag::small_atom_tags |
+                      dflag::unicode_io;
+    if (!hidden) f |= dflag::published;
+    return f;
+}
+
+std::uint64_t required_flags() noexcept { return dflag::mandatory_otp26; }
+
+runtime::runtime(node_options opts)
+    : opts_(std::move(opts)), log_(logger_or_null(opts_.logger)) {}
+
+runtime::~runtime() { shutdown(); }
+
+result<std::shared_ptr<runtime>> runtime::start(node_options opts) {
+    std::shared_ptr<runtime> rt(new runtime(std::move(opts)));
+    if (auto ec = rt->init()) {
+        rt->shutdown();
+        return ec;
+    }
+    return rt;
+}
+
+std::error_code runtime::init() {
+    mode_ = opts_.long_names ? name_mode::long_names : name_mode::short_names;
+    std::string given = opts_.name.empty() ? "otpcpp_" + std::to_string(::getpid()) : opts_.name;
+    auto nn = parse_node_name(given, mode_, this_host(mode_));
+    if (!nn) return nn.error();
+    if (opts_.cookie) {
+        cookie_ = *opts_.cookie;
+    } else {
+        auto cf = load_default_cookie();
+        if (!cf) return cf.error();
+        if (cf->readable_by_others)
+            log_->warn("node: cookie file {} is readable by others", cf->path);
+        cookie_ = cf->cookie;
+    }
+
+    if (opts_.executor) {
+        ex_ = *opts_.executor;
+    } else {
+        own_io_ = std::make_shared<boost::asio::io_context>();
+        ex_ = own_io_->get_executor();
+    }
+    if (auto ec = listen()) return ec;
+
+    std::uint32_t creation = 0;
+    if (opts_.register_with_epmd) {
+        epmd::client_options eo;
+        eo.host = opts_.epmd_host;
+        eo.port = opts_.epmd_port;
+        eo.timeout = opts_.setup_time;
+        eo.logger = log_;
+        epmd_ = std::make_unique<epmd::client>(ex_, eo);
+        epmd::node_entry entry;
+        entry.name = nn->alive;
+        entry.port = port_;
+        entry.node_type = opts_.hidden ? epmd::node_type_hidden : epmd::node_type_normal;
+        std::error_code ec;
+        registration_ = epmd_->register_node(entry, ec);
+        if (ec) {
+            log_->error("node {}: epmd registration failed: {}", nn->full(), ec.message());
+            return ec;
+        }
+        creation = registration_.creation();
+    } else {
+        do {
+            creation = random_u32();
+        } while (creation == 0);
+    }
+    std::uint64_t seed = (std::uint64_t{random_u32()} << 32) | random_u32();
+    ids_ = std::make_unique<id_source>(atom(nn->full()), creation, seed);
+    running_ = true;
+    start_services();
+    accept_next();
+    if (own_io_) {
+        const unsigned n = std::max(1u, opts_.io_threads);
+        for (unsigned i = 0; i < n; ++i)
+            threads_.emplace_back([io = own_io_.get()] {
+                auto guard = boost::asio::make_work_guard(*io);
+                io->run();
+            });
+    }
+    log_->info("node {} up on port {} (creation {})", nn->full(), port_, creation);
+    return {};
+}
+
+std::error_code runtime::listen() {
+    boost::system::error_code ec;
+    auto addr = opts_.listen_address.empty()
+                    ? boost::asio::ip::address(boost::asio::ip::address_v6::any())
+                    : boost::asio::ip::make_address(opts_.listen_address, ec);
+    if (ec) return ec;
+    acceptor_ = std::make_unique<tcp::acceptor>(ex_);
+    auto try_port = [&](std::uint16_t port) -> boost::system::error_code {
+        boost::system::error_code e;
+        tcp::endpoint ep(addr, port);
+        acceptor_->close(e);
+        e = {};
+        acceptor_->open(ep.protocol(), e);
+        if (e && opts_.listen_address.empty()) {
+            // No IPv6 here: every IPv4 interface instead.
+            addr = boost::asio::ip::address_v4::any();
+            ep = tcp::endpoint(addr, port);
+            e = {};
+            acceptor_->open(ep.protocol(), e);
+        }
+        if (e) return e;
+        epmd::detail::set_cloexec(acceptor_->native_handle());
+        acceptor_->set_option(tcp::acceptor::reuse_address(true), e);
+        if (ep.protocol() == tcp::v6()) acceptor_->set_option(boost::asio::ip::v6_only(false), e);
+        e = {};
+        acceptor_->bind(ep, e);
+        if (!e) acceptor_->listen(boost::asio::socket_base::max_listen_connections, e);
+        return e;
+    };
+    const std::uint16_t lo = opts_.listen_port_min;
+    const std::uint16_t hi = std::max(opts_.listen_port_min, opts_.listen_port_max);
+    for (std::uint32_t p = lo; p <= hi; ++p) {
+        ec = try_port(static_cast<std::uint16_t>(p));
+        if (!ec) break;
+    }
+    if (ec) {
+        log_->error("node: cannot listen on {}:{}-{}: {}", addr.to_string(), lo, hi, ec.message());
+        return ec;
+    }
+    port_ = acceptor_->local_endpoint().port();
+    return {};
+}
+
+std::pair<std::string, std::string> runtime::cookies_for(const std::string& peer) const {
+    auto it = opts_.peer_cookies.find(peer);
+    const std::string& c = it == opts_.peer_cookies.end() ? cookie_ : it->second;
+    return {c, c};
+}
+
+std::shared_ptr<dist::connection> runtime::open_connection(tcp::socket sock, handshake_result hs) {
+    dist::connection_options o;
+    o.net_ticktime = opts_.net_ticktime;
+    o.log = log_;
+    o.decoder.header_format = (hs.flags & (dflag::dist_hdr_atom_cache | dflag::fragments)) != 0;
+    o.decoder.fragments = (hs.flags & dflag::fragments) != 0;
+    return std::make_shared<dist::connection>(std::move(sock), std::move(hs), o,
+                                              shared_from_this());
+}
+
+// --- accepting -----------------------------------------------------------------------
+
+void runtime::accept_next() {
+    auto sock = std::make_shared<tcp::socket>(ex_);
+    acceptor_->async_accept(*sock, [self = shared_from_this(), sock](
+                                       const boost::system::error_code& ec) {
+        if (ec) {
+            if (ec == boost::asio::error::operation_aborted || !self->running_) return;
+            self->log_->warn("node {}: accept failed: {}", self->name().name(), ec.message());
+        } else {
+            self->on_accepted(sock);
+        }
+        if (self->running_) self->accept_next();
+    });
+}
+
+void runtime::on_accepted(std::shared_ptr<tcp::socket> sock) {
+    {
+        lock_t lock(mu_);
+        if (!running_) return;
+        handshaking_.insert(sock);
+    }
+    epmd::detail::set_cloexec(sock->native_handle());
+    boost::system::error_code ignored;
+    sock->set_option(tcp::no_delay(true), ignored);
+    handshake::acceptor_config cfg;
+    cfg.our_name = name().name();
+    cfg.our_flags = offered_flags(opts_.hidden);
+    cfg.our_creation = creation();
+    cfg.challenge = random_u32();
+    cfg.required_flags = required_flags();
+    auto attempt = std::make_shared<attempt_id>(0);
+    auto peer_name = std::make_shared<atom>();
+    handshake::driver<tcp::socket, handshake::acceptor_fsm>::start(
+        *sock, handshake::acceptor_fsm(cfg), opts_.setup_time,
+        [weak = weak_from_this(), attempt, peer_name](handshake::acceptor_fsm& fsm) {
+            handshake::acceptor_decision d;
+            auto self = weak.lock();
+            if (!self) {
+                d.status = handshake_status::not_allowed;
+                return d;
+            }
+            const std::string& peer = fsm.result().peer_name;
+            std::tie(d.cookie, d.peer_cookie) = self->cookies_for(peer);
+            if (fsm.peer_wants_name()) {
+                // Dynamic names are not given out: we are not a name server.
+                d.status = handshake_status::not_allowed;
+                return d;
+            }
+            std::shared_ptr<tcp::socket> abort;
+            {
+                lock_t lock(self->mu_);
+                if (!self->running_) {
+                    d.status = handshake_status::not_allowed;
+                    return d;
+                }
+                *peer_name = atom(peer);
+                *attempt = (attempt_id{1} << 63) | self->next_accept_++;
+                auto dec = self->registry_.on_accept(*peer_name, self->name(), *attempt);
+                d.status = dec.status;
+                if (dec.drop) d.status = handshake_status::nok;
+                if (dec.superseded) {
+                    // ok_simultaneous: our own attempt gives way to this one.
+                    auto it = self->peers_.find(*peer_name);
+                    if (it != self->peers_.end() && it->second.dial_attempt == *dec.superseded) {
+                        abort = std::move(it->second.dial_socket);
+                        it->second.dial_attempt = 0;
+                    }
+                }
+            }
+            if (abort) {
+                boost::system::error_code e;
+                abort->close(e);
+            }
+            return d;
+        },
+        [weak = weak_from_this(), sock, attempt, peer_name](std::error_code ec,
+                                                            handshake_result hs) {
+            auto self = weak.lock();
+            if (!self) return;
+            {
+                lock_t lock(self->mu_);
+                self->handshaking_.erase(sock);
+            }
+            if (ec) {
+                ++self->refused_;
+                self->log_->warn("node {}: handshake from {} failed: {}", self->name().name(),
+                                 peer_name->name().empty() ? std::string("unknown node")
+                                                           : peer_name->name(),
+                                 ec.message());
+                if (*attempt) self->finish_attempt(*peer_name, *attempt, ec, nullptr);
+                return;
+            }
+            auto conn = self->open_connection(std::move(*sock), std::move(hs));
+            self->finish_attempt(*peer_name, *attempt, {}, std::move(conn));
+        });
+}
+
+// --- dialling --------------------------------------------------------------------------
+
+void runtime::start_dial(atom node, attempt_id attempt) {
+    auto nn = parse_node_name(node.name(), mode_, "");
+    if (!nn || nn->host.empty()) {
+        return finish_attempt(node, attempt,
+                              nn ? make_error_code(node_errc::bad_node_name) : nn.error(), nullptr);
+    }
+    auto sock = std::make_shared<tcp::socket>(ex_);
+    {
+        lock_t lock(mu_);
+        auto it = peers_.find(node);
+        if (it == peers_.end() || it->second.dial_attempt != attempt)
+            return finish_attempt(node, attempt, make_error_code(handshake_errc::nok), nullptr);
+        it->second.dial_socket = sock;
+    }
+    epmd::client_options eo;
+    eo.host = nn->host;
+    eo.port = opts_.epmd_port;
+    eo.timeout = opts_.setup_time;
+    eo.logger = log_;
+    auto client = std::make_shared<epmd::client>(ex_, eo);
+    // Pending lookups hold the runtime weakly: a node closing does not wait for them.
+    auto self = weak_from_this();
+    auto fail = [self, node, attempt](std::error_code ec, const char* what) {
+        auto rt = self.lock();
+        if (!rt) return;
+        ++rt->refused_;
+        rt->log_->warn("node {}: cannot connect to {}: {}: {}", rt->name().name(), node.name(),
+                       what, ec.message());
+        rt->finish_attempt(node, attempt, ec, nullptr);
+    };
+    client->async_port_please(
+        nn->alive, [self, client, sock, node, attempt, host = nn->host, fail](
+                       std::error_code ec, epmd::node_entry entry) {
+            if (ec) return fail(ec == epmd_errc::not_found ? make_error_code(node_errc::unreachable) : ec,
+                                "epmd lookup");
+            auto rt = self.lock();
+            if (!rt) return;
+            auto resolver = std::make_shared<tcp::resolver>(rt->ex_);
+            resolver->async_resolve(
+                host, std::to_string(entry.port),
+                [self, resolver, sock, node, attempt, fail](const boost::system::error_code& rec,
+                                                            tcp::resolver::results_type eps) {
+                    if (rec) return fail(make_error_code(node_errc::unreachable), "resolve");
+                    boost::asio::async_connect(
+                        *sock, eps,
+                        [self, sock, node, attempt, fail](const boost::system::error_code& cec,
+                                                          const tcp::endpoint&) {
+                            if (cec) return fail(make_error_code(node_errc::unreachable), "connect");
+                            if (auto rt = self.lock()) rt->handshake_dial(sock, node, attempt);
+                        });
+                });
+        });
+}
+
+void runtime::handshake_dial(std::shared_ptr<tcp::socket> sock, atom node, attempt_id attempt) {
+    epmd::detail::set_cloexec(sock->native_handle());
+    boost::system::error_code ignored;
+    sock->set_option(tcp::no_delay(true), ignored);
+    handshake::initiator_config cfg;
+    cfg.our_name = name().name();
+    cfg.our_flags = offered_flags(opts_.hidden);
+    cfg.our_creation = creation();
+    cfg.peer_name = node.name();
+    std::tie(cfg.cookie, cfg.peer_cookie) = cookies_for(std::string(node.name()));
+    cfg.challenge = random_u32();
+    cfg.required_flags = required_flags();
+    handshake::driver<tcp::socket, handshake::initiator_fsm>::start(
+        *sock, handshake::initiator_fsm(cfg), opts_.setup_time, nullptr,
+        [weak = weak_from_this(), sock, node, attempt](std::error_code ec, handshake_result hs) {
+            auto self = weak.lock();
+            if (!self) return;
+            if (ec) {
+                ++self->refused_;
+                // Losing a simultaneous connect is no failure: the peer's attempt wins.
+                if (ec == handshake_errc::nok)
+                    self->log_->debug("node {}: {} answered nok", self->name().name(), node.name());
+                else
+                    self->log_->warn("node {}: handshake with {} failed: {}", self->name().name(),
+                                     node.name(), ec.message());
+                return self->finish_attempt(node, attempt, ec, nullptr);
+            }
+            auto conn = self->open_connection(std::move(*sock), std::move(hs));
+            self->finish_attempt(node, attempt, {}, std::move(conn));
+        });
+}
+
+// --- shutdown ----------------------------------------------------------------------------
+
+bool runtime::on_io_thread() const noexcept {
+    const auto me = std::this_thread::get_id();
+    for (const auto& t : threads_)
+        if (t.get_id() == me) return true;
+    return false;
+}
+
+void runtime::shutdown() {
+    std::vector<std::shared_ptr<dist::connection>> conns;
+    std::vector<std::shared_ptr<mailbox_state>> procs;
+    std::vector<std::shared_ptr<tcp::socket>> dialing;
+    {
+        lock_t lock(mu_);
+        const bool was_running = running_.exchange(false);
+        if (was_running) log_->info("node {} shutting down", name().name());
+        for (auto& [n, p] : peers_) {
+            if (p.conn) conns.push_back(p.conn);
+            if (p.dial_socket) dialing.push_back(p.dial_socket);
+            for (auto& w : p.waiters)
+                boost::asio::post(ex_, [w = std::move(w)]() mutable {
+                    w(make_error_code(node_errc::node_closed));
+                });
+            p.waiters.clear();
+        }
+        for (auto& [k, p] : procs_)
+            procs.push_back(p);
+        dialing.insert(dialing.end(), handshaking_.begin(), handshaking_.end());
+        handshaking_.clear();
+        for (auto& p : procs)
+            close_locked(p, atom("shutdown"));
+    }
+    if (ex_) {
+        // Socket operations belong on the executor; wait for them there.
+        std::promise<void> done;
+        auto closer = [&] {
+            boost::system::error_code e;
+            if (acceptor_) acceptor_->close(e);
+            for (auto& s : dialing)
+                s->close(e);
+            registration_.close();
+            for (auto& c : conns)
+                c->close(make_error_code(node_errc::node_closed));
+            done.set_value();
+        };
+        if (own_io_ && !threads_.empty() && !on_io_thread()) {
+            boost::asio::post(ex_, closer);
+            done.get_future().wait();
+        } else {
+            closer();
+        }
+    }
+    if (own_io_ && !threads_.empty() && !on_io_thread()) {
+        // Let the closes run, then stop whatever is still waiting (epmd lookups,
+        // handshakes in progress) rather than wait out their timeouts.
+        std::promise<void> drained;
+        boost::asio::post(ex_, [&] { drained.set_value(); });
+        drained.get_future().wait();
+        own_io_->stop();
+        for (auto& t : threads_)
+            t.join();
+        threads_.clear();
+        // Completions already due (receivers told mailbox_closed) still run.
+        own_io_->restart();
+        own_io_->poll();
+    }
+    {
+        lock_t lock(mu_);
+        // Break the connection ↔ runtime cycles of anything that did not close in time.
+        peers_.clear();
+        procs_.clear();
+        names_.clear();
+        aliases_.clear();
+    }
+}
+
+}  // namespace otp::node_detail
