@@ -4,6 +4,7 @@
 
 #include "otp/call.hpp"
 #include "otp/node.hpp"
+#include "otp/rpc.hpp"
 #include "otp/text.hpp"
 #include "support/erl_peer.hpp"
 
@@ -15,7 +16,9 @@ namespace {
 
 using NodeWithErl = ErlPeer;
 
-term msg(std::string_view text) { return parse(text).value(); }
+term msg(std::string_view text) {
+    return parse(text).value();
+}
 
 TEST_F(NodeWithErl, PingBothWays) {
     auto n = make_node();
@@ -85,7 +88,8 @@ TEST_F(NodeWithErl, AliasesReceiveUntilDeactivated) {
     const pid p = puppet(m);
     const reference a = m.make_alias();
     cmd(m, p, tuple(atom("send"), a, atom("via_alias")));
-    auto r = m.receive_if([](const envelope& e) { return e.message == term(atom("via_alias")); }, 10s);
+    auto r =
+        m.receive_if([](const envelope& e) { return e.message == term(atom("via_alias")); }, 10s);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->sender, p);
 
@@ -144,6 +148,97 @@ TEST_F(NodeWithErl, GenServerCallsBothWays) {
         cmd(m, p, tuple(atom("call"), tuple(atom("cpp_server"), n->name()), atom("ask"), 10000));
     serve.join();
     EXPECT_EQ(reply, tuple(atom("served"), atom("ask")));
+}
+
+// Erlang calling C++ functions: erpc/rpc (SPAWN_REQUEST) and the rex forms, with each
+// outcome a BEAM node would give.
+class ErlCallsCpp : public ErlPeer {
+  protected:
+    void SetUp() override {
+        ErlPeer::SetUp();
+        if (IsSkipped()) return;
+        n_ = make_node();
+        n_->register_function(atom("cpp"), atom("echo"), 1,
+                              [](std::span<const term> a) { return a[0]; });
+        n_->register_function(atom("cpp"), atom("add"), 2, [](std::span<const term> a) {
+            return term(a[0].as_big_int().value() + a[1].as_big_int().value());
+        });
+        n_->register_function(atom("cpp"), atom("raise"), 2, [](std::span<const term> a) -> term {
+            const auto c = a[0] == term(atom("throw"))  ? exception_class::throw_
+                           : a[0] == term(atom("exit")) ? exception_class::exit
+                                                        : exception_class::error;
+            throw erlang_exception(c, a[1]);
+        });
+        n_->register_function(atom("cpp"), atom("sleep"), 1, [](std::span<const term> a) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(a[0].as_int64().value()));
+            return term(atom("slept"));
+        });
+        m_ = n_->create_mailbox();
+        p_ = puppet(m_);
+    }
+    // Runs M:F(Args) on the erl node through the puppet (so the caller is an Erlang process).
+    term erl_apply(const char* m, const char* f, term args) {
+        return cmd(m_, p_, tuple(atom("apply"), atom(m), atom(f), args));
+    }
+    term rpc_to_cpp(const char* f, term args) {
+        return erl_apply("rpc", "call", list(n_->name(), atom("cpp"), atom(f), args));
+    }
+    std::unique_ptr<node> n_;
+    mailbox m_;
+    pid p_;
+};
+
+TEST_F(ErlCallsCpp, RpcCallReturnsTheValue) {
+    const term big = parse("123456789012345678901234567890").value();
+    EXPECT_EQ(rpc_to_cpp("echo", list(msg("{a, [1.5, <<\"x\">>], #{k => v}}"))),
+              msg("{a, [1.5, <<\"x\">>], #{k => v}}"));
+    EXPECT_EQ(rpc_to_cpp("add", list(big, 1)), parse("123456789012345678901234567891").value());
+    EXPECT_EQ(erl_apply("erpc", "call", list(n_->name(), atom("cpp"), atom("add"), list(2, 3))),
+              term(5));
+}
+
+TEST_F(ErlCallsCpp, ErrorsLookLikeABeamNode) {
+    EXPECT_TRUE(
+        match(rpc_to_cpp("nope", list()), "{badrpc, {'EXIT', {undef, [{cpp, nope, [], []}]}}}"))
+        << to_string(rpc_to_cpp("nope", list()));
+    EXPECT_EQ(rpc_to_cpp("raise", list(atom("throw"), atom("t"))), term(atom("t")));
+    EXPECT_EQ(rpc_to_cpp("raise", list(atom("exit"), atom("x"))), msg("{badrpc, {'EXIT', x}}"));
+    EXPECT_TRUE(
+        match(rpc_to_cpp("raise", list(atom("error"), atom("e"))), "{badrpc, {'EXIT', {e, _}}}"));
+    // erpc raises the same class in the caller: exit as {exception, R}, as erpc documents.
+    const term ex =
+        erl_apply("erpc", "call",
+                  list(n_->name(), atom("cpp"), atom("raise"), list(atom("exit"), atom("x"))));
+    EXPECT_EQ(ex, msg("{'EXIT', {exception, x}}")) << to_string(ex);
+}
+
+TEST_F(ErlCallsCpp, RexFormsWork) {
+    // gen_server:call({rex, Node}, {call, M, F, A, user}) and the C-node form.
+    EXPECT_EQ(
+        cmd(m_, p_,
+            tuple(atom("call"), tuple(atom("rex"), n_->name()),
+                  tuple(atom("call"), atom("cpp"), atom("add"), list(1, 2), atom("user")), 5000)),
+        term(3));
+    cmd(m_, p_,
+        tuple(atom("send"), tuple(atom("rex"), n_->name()),
+              tuple(p_, tuple(atom("call"), atom("cpp"), atom("echo"), list(7), atom("user")))));
+    EXPECT_EQ(got(m_), tuple(atom("rex"), 7));
+}
+
+TEST_F(ErlCallsCpp, LongFunctionsDoNotBlockTheNode) {
+    std::thread slow([&] {
+        auto m = n_->create_mailbox();
+        const pid p = puppet(m);
+        EXPECT_EQ(cmd(m, p,
+                      tuple(atom("apply"), atom("rpc"), atom("call"),
+                            list(n_->name(), atom("cpp"), atom("sleep"), list(1500)))),
+                  term(atom("slept")));
+    });
+    std::this_thread::sleep_for(300ms);
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(rpc_to_cpp("echo", list(1)), term(1));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 1000ms);
+    slow.join();
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ jobs=$(nproc)
 sanitizers=${SANITIZERS:-"address;undefined thread"}
 
 # The executables the unit and integration labels need.
-test_targets=(otpcpp_term_tests otpcpp_protocol_tests otpcpp_integration_tests otpcpp_cli
+test_targets=(otpcpp_term_tests otpcpp_protocol_tests otpcpp_runtime_tests otpcpp_integration_tests otpcpp_cli
               otpcpp_fuzz_replay)
 
 if [ "$sanitizers" != none ]; then

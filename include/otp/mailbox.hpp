@@ -37,6 +37,13 @@ struct matched {
     otp::bindings bindings;
 };
 
+/// What a mailbox with a bounded queue does with a message that finds it full. Either
+/// way the dropped message is counted in node_stats::undeliverable.
+enum class overflow_policy {
+    drop_newest,  ///< the arriving message is dropped
+    drop_oldest,  ///< the oldest queued message is dropped to make room
+};
+
 /// Predicate for selective receive: true for the message to take.
 using message_filter = std::function<bool(const envelope&)>;
 
@@ -94,6 +101,9 @@ class mailbox {
     result<envelope> try_receive();
     /// Messages queued now.
     std::size_t queued() const;
+    /// Bounds the queue to `max_messages` (0: unbounded, the default, as in Erlang).
+    void limit_queue(std::size_t max_messages,
+                     overflow_policy policy = overflow_policy::drop_newest);
 
     /// Asynchronously receives the next message (accepted by `filter` when given).
     /// Signature void(std::error_code, envelope); works with callbacks, use_future and
@@ -108,8 +118,7 @@ class mailbox {
     template <class CompletionToken>
     auto async_receive(std::chrono::milliseconds timeout, message_filter filter,
                        CompletionToken&& token) {
-        return async_receive_impl(std::move(filter), timeout,
-                                  std::forward<CompletionToken>(token));
+        return async_receive_impl(std::move(filter), timeout, std::forward<CompletionToken>(token));
     }
 
     // --- names, links, monitors, exits

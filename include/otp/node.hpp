@@ -16,9 +16,10 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "otp/mailbox.hpp"
 #include "otp/log.hpp"
+#include "otp/mailbox.hpp"
 #include "otp/node_error.hpp"
+#include "otp/rpc.hpp"
 
 namespace otp {
 
@@ -62,14 +63,18 @@ struct node_options {
     /// it running until the node is closed).
     std::optional<boost::asio::any_io_executor> executor;
 
+    /// Threads that run C++ functions called from Erlang (register_function), so that
+    /// long ones never hold up I/O.
+    unsigned function_threads = 2;
+
     /// Where the node logs (handshake refusals, dropped connections ...); quiet by default.
     logger_ptr logger;
 };
 
 /// Counters of what the node could not deliver, as Erlang drops it silently.
 struct node_stats {
-    std::uint64_t undeliverable = 0;  ///< to dead pids, unknown names, inactive aliases
-    std::uint64_t unreachable = 0;    ///< queued for a node that could not be reached
+    std::uint64_t undeliverable = 0;        ///< to dead pids, unknown names, inactive aliases
+    std::uint64_t unreachable = 0;          ///< queued for a node that could not be reached
     std::uint64_t connections_refused = 0;  ///< handshakes refused or failed
 };
 
@@ -111,7 +116,8 @@ class node {
 
     /// Connects to `peer` unless connected, waiting up to `timeout`. Concurrent callers
     /// share one attempt. Errors: unreachable, handshake errors (bad_cookie ...), timeout.
-    std::error_code connect(atom peer, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    std::error_code connect(atom peer,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
     /// Asynchronous connect; signature void(std::error_code).
     template <class CompletionToken>
     auto async_connect(atom peer, CompletionToken&& token) {
@@ -132,6 +138,12 @@ class node {
     /// Like net_kernel:monitor_nodes(true): `watcher` receives `{nodeup, Node}` and
     /// `{nodedown, Node}`; `false` stops it.
     void monitor_nodes(const pid& watcher, bool on = true);
+
+    /// Makes `fn` callable from Erlang as module:function/arity, through
+    /// `erpc:call`/`rpc:call` (OTP 23+ SPAWN_REQUEST) and the older `rex` path. A call to
+    /// a function not registered fails with `undef`, as on a BEAM node. Replaces an
+    /// earlier registration of the same name and arity.
+    void register_function(atom module, atom function, unsigned arity, erlang_function fn);
 
     /// What could not be delivered so far.
     node_stats stats() const noexcept;

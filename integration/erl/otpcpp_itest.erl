@@ -2,6 +2,7 @@
 %% drives with commands, reporting everything they receive back to it.
 -module(otpcpp_itest).
 -export([start_puppet/1, puppet/1, echo/0, start_echo/1, add/2]).
+-export([spawn_load_peers/1, load_peer/0, connect_at/2]).
 
 %% A process that runs commands for Controller and forwards everything else it
 %% receives (messages, 'EXIT' and 'DOWN' messages) as {got, Self, Msg}.
@@ -45,3 +46,34 @@ echo() ->
     end.
 
 add(A, B) -> A + B.
+
+%% N processes for load tests (a list of pids). Each answers {From, Seq} with
+%% {echo, self(), Seq} and {burst, From, K} with K messages {burst, self(), J}, J = 1..K.
+spawn_load_peers(N) ->
+    [spawn(?MODULE, load_peer, []) || _ <- lists:seq(1, N)].
+
+load_peer() ->
+    receive
+        stop -> ok;
+        {burst, From, K} ->
+            [From ! {burst, self(), J} || J <- lists:seq(1, K)],
+            load_peer();
+        {From, Seq} ->
+            From ! {echo, self(), Seq},
+            load_peer()
+    end.
+
+%% Waits until os:system_time(microsecond) reaches AtMicros, then dials Node (for
+%% simultaneous connects): net_kernel:connect_node/1's result.
+connect_at(Node, AtMicros) ->
+    Wait = AtMicros - os:system_time(microsecond),
+    if Wait > 0 -> timer:sleep(Wait div 1000), spin_until(AtMicros);
+       true -> ok
+    end,
+    net_kernel:connect_node(Node).
+
+spin_until(At) ->
+    case os:system_time(microsecond) >= At of
+        true -> ok;
+        false -> spin_until(At)
+    end.

@@ -111,8 +111,8 @@ void gen_cast(mailbox& self, const term& dest, const term& request) {
 
 result<term> rpc_call(mailbox& self, atom node, atom module, atom function, const term& args,
                       std::chrono::milliseconds timeout, call_error* error) {
-    auto r = gen_call(self, tuple(a_rex, node),
-                      tuple(a_call, module, function, args, a_user), timeout, error);
+    auto r = gen_call(self, tuple(a_rex, node), tuple(a_call, module, function, args, a_user),
+                      timeout, error);
     if (!r) return r;
     auto t = r->as_tuple();
     if (t && t->size() == 2 && (*t)[0] == term(a_badrpc))

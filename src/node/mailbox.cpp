@@ -27,11 +27,19 @@ mailbox& mailbox::operator=(mailbox&& other) noexcept {
     return *this;
 }
 
-mailbox::~mailbox() { close(); }
+mailbox::~mailbox() {
+    close();
+}
 
-const pid& mailbox::self() const noexcept { return st_ ? st_->self : no_pid; }
-bool mailbox::is_open() const noexcept { return st_ && st_->is_open(); }
-term mailbox::exit_reason() const { return st_ ? st_->reason() : term(); }
+const pid& mailbox::self() const noexcept {
+    return st_ ? st_->self : no_pid;
+}
+bool mailbox::is_open() const noexcept {
+    return st_ && st_->is_open();
+}
+term mailbox::exit_reason() const {
+    return st_ ? st_->reason() : term();
+}
 
 void mailbox::send(const pid& to, term message) {
     if (auto rt = runtime_of(st_)) rt->send(st_->self, to, std::move(message));
@@ -113,7 +121,13 @@ result<envelope> mailbox::try_receive() {
     return st_->receive(nullptr, std::chrono::steady_clock::now());
 }
 
-std::size_t mailbox::queued() const { return st_ ? st_->queued() : 0; }
+std::size_t mailbox::queued() const {
+    return st_ ? st_->queued() : 0;
+}
+
+void mailbox::limit_queue(std::size_t max_messages, overflow_policy policy) {
+    if (st_) st_->limit(max_messages, policy);
+}
 
 void mailbox::start_receive(const std::shared_ptr<mailbox_state>& st, message_filter filter,
                             std::chrono::milliseconds timeout, receive_callback cb) {

@@ -10,20 +10,24 @@
 namespace otp::node_detail {
 
 namespace {
-bool accepts(const message_filter& f, const envelope& e) { return !f || f(e); }
+bool accepts(const message_filter& f, const envelope& e) {
+    return !f || f(e);
+}
 }  // namespace
 
 mailbox_state::mailbox_state(std::shared_ptr<void> k, std::weak_ptr<runtime> r, pid p,
                              boost::asio::any_io_executor e, service_fn s)
     : keep(std::move(k)),
-      rt(std::move(r)), self(std::move(p)), ex(std::move(e)), service(std::move(s)) {}
+      rt(std::move(r)),
+      self(std::move(p)),
+      ex(std::move(e)),
+      service(std::move(s)) {}
 
 void mailbox_state::complete(waiter& w, std::error_code ec, envelope&& e) {
     if (w.timer) w.timer->cancel();
     // Handlers never run under our mutex, nor inside the deliverer's call.
-    boost::asio::post(ex, [cb = std::move(w.cb), ec, e = std::move(e)]() mutable {
-        cb(ec, std::move(e));
-    });
+    boost::asio::post(
+        ex, [cb = std::move(w.cb), ec, e = std::move(e)]() mutable { cb(ec, std::move(e)); });
 }
 
 bool mailbox_state::deliver(envelope&& e) {
@@ -46,35 +50,45 @@ bool mailbox_state::deliver(envelope&& e) {
             return true;
         }
     }
+    bool dropped = false;
+    if (max_queue_ != 0 && queue_.size() >= max_queue_) {
+        if (policy_ == overflow_policy::drop_newest) return false;
+        queue_.take(0);
+        dropped = true;
+    }
     queue_.push_back(std::move(e));
     cv_.notify_all();
-    return true;
+    return !dropped;
+}
+
+void mailbox_state::limit(std::size_t max_messages, overflow_policy policy) {
+    std::lock_guard lock(mu_);
+    max_queue_ = max_messages;
+    policy_ = policy;
 }
 
 result<envelope> mailbox_state::receive(
     const message_filter* filter, std::optional<std::chrono::steady_clock::time_point> deadline) {
     std::unique_lock lock(mu_);
-    std::size_t scanned = 0;  // messages already rejected by the filter need no second look
+    // Messages the filter rejected need no second look, unless another receiver took
+    // some meanwhile and the positions moved.
+    std::size_t scanned = 0;
+    std::uint64_t removals = queue_.removals();
     for (;;) {
         if (!open_) return node_errc::mailbox_closed;
+        if (queue_.removals() != removals) scanned = 0;
         for (std::size_t i = filter ? scanned : 0; i < queue_.size(); ++i) {
-            if (!filter || accepts(*filter, queue_[i])) {
-                envelope e = std::move(queue_[i]);
-                queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(i));
-                return e;
-            }
+            if (!filter || accepts(*filter, queue_[i])) return queue_.take(i);
         }
         scanned = queue_.size();
+        removals = queue_.removals();
         if (!deadline) {
             cv_.wait(lock);
         } else if (cv_.wait_until(lock, *deadline) == std::cv_status::timeout) {
             // One last look: a message may have arrived with the deadline.
+            if (queue_.removals() != removals) scanned = 0;
             for (std::size_t i = scanned; i < queue_.size(); ++i) {
-                if (!filter || accepts(*filter, queue_[i])) {
-                    envelope e = std::move(queue_[i]);
-                    queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(i));
-                    return e;
-                }
+                if (!filter || accepts(*filter, queue_[i])) return queue_.take(i);
             }
             return open_ ? result<envelope>(node_errc::timeout)
                          : result<envelope>(node_errc::mailbox_closed);
@@ -87,27 +101,23 @@ void mailbox_state::async_receive(message_filter filter, std::chrono::millisecon
     std::lock_guard lock(mu_);
     waiter w{next_waiter_++, std::move(filter), std::move(cb), nullptr};
     if (!open_) return complete(w, node_errc::mailbox_closed, {});
-    auto it = std::find_if(queue_.begin(), queue_.end(),
-                           [&](const envelope& e) { return accepts(w.filter, e); });
-    if (it != queue_.end()) {
-        envelope e = std::move(*it);
-        queue_.erase(it);
-        return complete(w, {}, std::move(e));
-    }
+    for (std::size_t i = 0; i < queue_.size(); ++i)
+        if (accepts(w.filter, queue_[i])) return complete(w, {}, queue_.take(i));
     if (timeout != std::chrono::milliseconds::max()) {
         w.timer = std::make_shared<boost::asio::steady_timer>(ex, timeout);
-        w.timer->async_wait([weak = weak_from_this(), id = w.id](const boost::system::error_code& ec) {
-            if (ec) return;
-            auto self = weak.lock();
-            if (!self) return;
-            std::lock_guard lock(self->mu_);
-            auto wit = std::find_if(self->waiters_.begin(), self->waiters_.end(),
-                                    [&](const waiter& x) { return x.id == id; });
-            if (wit == self->waiters_.end()) return;
-            wit->timer.reset();
-            self->complete(*wit, node_errc::timeout, {});
-            self->waiters_.erase(wit);
-        });
+        w.timer->async_wait(
+            [weak = weak_from_this(), id = w.id](const boost::system::error_code& ec) {
+                if (ec) return;
+                auto self = weak.lock();
+                if (!self) return;
+                std::lock_guard lock(self->mu_);
+                auto wit = std::find_if(self->waiters_.begin(), self->waiters_.end(),
+                                        [&](const waiter& x) { return x.id == id; });
+                if (wit == self->waiters_.end()) return;
+                wit->timer.reset();
+                self->complete(*wit, node_errc::timeout, {});
+                self->waiters_.erase(wit);
+            });
     }
     waiters_.push_back(std::move(w));
 }
@@ -130,7 +140,7 @@ bool mailbox_state::close_queue(const term& why) {
 
 void mailbox_state::remove_if(const message_filter& filter) {
     std::lock_guard lock(mu_);
-    std::erase_if(queue_, [&](const envelope& e) { return filter(e); });
+    queue_.remove_if([&](const envelope& e) { return filter(e); });
 }
 
 bool mailbox_state::is_open() const {

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <list>
 #include <memory>
@@ -17,6 +16,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "node/message_queue.hpp"
 #include "otp/mailbox.hpp"
 
 namespace otp::node_detail {
@@ -39,8 +39,11 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
                   boost::asio::any_io_executor ex, service_fn service = {});
 
     /// Queues a message, or hands it to the oldest waiter that takes it. False when the
-    /// mailbox is closed (the caller counts it as undeliverable).
+    /// mailbox is closed or its bounded queue dropped a message (the caller counts it
+    /// as undeliverable).
     bool deliver(envelope&& e);
+    /// Bounds the queue (0: unbounded).
+    void limit(std::size_t max_messages, overflow_policy policy);
     /// Blocking selective receive with a deadline (nullopt: no limit).
     result<envelope> receive(const message_filter* filter,
                              std::optional<std::chrono::steady_clock::time_point> deadline);
@@ -80,11 +83,13 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
 
     mutable std::mutex mu_;
     std::condition_variable cv_;
-    std::deque<envelope> queue_;
+    message_queue queue_;
     std::list<waiter> waiters_;
     std::uint64_t next_waiter_ = 1;
     bool open_ = true;
     term reason_;
+    std::size_t max_queue_ = 0;
+    overflow_policy policy_ = overflow_policy::drop_newest;
 };
 
 }  // namespace otp::node_detail

@@ -18,20 +18,30 @@ node::node(node_options opts, std::error_code& ec) {
     if (rt) rt_ = std::move(*rt);
 }
 
-node::~node() { close(); }
+node::~node() {
+    close();
+}
 
 void node::close() {
     if (rt_) rt_->shutdown();
 }
 
-atom node::name() const noexcept { return rt_ ? rt_->name() : atom(); }
-std::uint32_t node::creation() const noexcept { return rt_ ? rt_->creation() : 0; }
-std::uint16_t node::port() const noexcept { return rt_ ? rt_->port() : 0; }
+atom node::name() const noexcept {
+    return rt_ ? rt_->name() : atom();
+}
+std::uint32_t node::creation() const noexcept {
+    return rt_ ? rt_->creation() : 0;
+}
+std::uint16_t node::port() const noexcept {
+    return rt_ ? rt_->port() : 0;
+}
 const std::string& node::cookie() const noexcept {
     static const std::string none;
     return rt_ ? rt_->cookie() : none;
 }
-bool node::is_running() const noexcept { return rt_ && rt_->running(); }
+bool node::is_running() const noexcept {
+    return rt_ && rt_->running();
+}
 
 mailbox node::create_mailbox() {
     if (!rt_) return {};
@@ -52,7 +62,9 @@ std::optional<pid> node::whereis(atom name) const {
     return rt_ ? rt_->whereis(name) : std::nullopt;
 }
 
-std::vector<atom> node::registered() const { return rt_ ? rt_->registered() : std::vector<atom>{}; }
+std::vector<atom> node::registered() const {
+    return rt_ ? rt_->registered() : std::vector<atom>{};
+}
 
 void node::start_connect(atom peer, detail::unique_callback<std::error_code> cb) {
     rt_->connect(peer, std::move(cb));
@@ -71,12 +83,22 @@ bool node::ping(atom peer, std::chrono::milliseconds timeout) {
     return r && *r == term(atom("yes"));
 }
 
-bool node::disconnect(atom peer) { return rt_ && rt_->disconnect(peer); }
-std::vector<atom> node::nodes() const { return rt_ ? rt_->nodes() : std::vector<atom>{}; }
+void node::register_function(atom module, atom function, unsigned arity, erlang_function fn) {
+    if (rt_) rt_->register_function(module, function, arity, std::move(fn));
+}
+
+bool node::disconnect(atom peer) {
+    return rt_ && rt_->disconnect(peer);
+}
+std::vector<atom> node::nodes() const {
+    return rt_ ? rt_->nodes() : std::vector<atom>{};
+}
 void node::monitor_nodes(const pid& watcher, bool on) {
     if (rt_) rt_->monitor_nodes(watcher, on);
 }
-node_stats node::stats() const noexcept { return rt_ ? rt_->stats() : node_stats{}; }
+node_stats node::stats() const noexcept {
+    return rt_ ? rt_->stats() : node_stats{};
+}
 boost::asio::any_io_executor node::get_executor() const noexcept {
     return rt_ ? rt_->executor() : boost::asio::any_io_executor();
 }

@@ -40,9 +40,13 @@ node_stats runtime::stats() const noexcept {
 // --- the process table -------------------------------------------------------------
 
 std::shared_ptr<mailbox_state> runtime::spawn(mailbox_state::service_fn service) {
+    lock_t lock(mu_);
+    return spawn_locked(std::move(service));
+}
+
+std::shared_ptr<mailbox_state> runtime::spawn_locked(mailbox_state::service_fn service) {
     auto p = std::make_shared<mailbox_state>(own_io_, weak_from_this(), ids_->make_pid(), ex_,
                                              std::move(service));
-    lock_t lock(mu_);
     if (!running_) {
         p->close_queue(atom("noproc"));
         return p;
@@ -105,7 +109,9 @@ bool runtime::unalias(const std::shared_ptr<mailbox_state>& owner, const referen
     auto it = aliases_.find(alias);
     if (it == aliases_.end() || it->second.lock() != owner) return false;
     aliases_.erase(it);
-    std::erase_if(owner->aliases, [&](const reference& r) { return !ref_less{}(r, alias) && !ref_less{}(alias, r); });
+    std::erase_if(owner->aliases, [&](const reference& r) {
+        return !ref_less{}(r, alias) && !ref_less{}(alias, r);
+    });
     return true;
 }
 
@@ -140,8 +146,7 @@ void runtime::send(const std::optional<pid>& from, const pid& to, term message) 
     fn(*conn);
 }
 
-std::error_code runtime::send_registered(const std::optional<pid>& from, atom name,
-                                         term message) {
+std::error_code runtime::send_registered(const std::optional<pid>& from, atom name, term message) {
     lock_t lock(mu_);
     auto it = names_.find(name);
     if (it == names_.end()) {
@@ -175,12 +180,12 @@ void runtime::send_alias(const std::optional<pid>& from, const reference& alias,
     }
     const pid sender = from ? *from : whereis(atom("net_kernel")).value_or(pid{});
     lock_t lock(mu_);
-    to_peer_locked(alias.node, [this, sender, alias,
-                                message = std::move(message)](dist::connection& c) {
-        // Like OTP, a peer without ALIAS cannot take it: the message is dropped.
-        if (!has(c, dflag::alias) || c.send(dist::make::alias_send(sender, alias), &message))
-            ++undeliverable_;
-    });
+    to_peer_locked(
+        alias.node, [this, sender, alias, message = std::move(message)](dist::connection& c) {
+            // Like OTP, a peer without ALIAS cannot take it: the message is dropped.
+            if (!has(c, dflag::alias) || c.send(dist::make::alias_send(sender, alias), &message))
+                ++undeliverable_;
+        });
 }
 
 // --- links, monitors, exits ------------------------------------------------------------
@@ -219,8 +224,7 @@ void runtime::unlink(const pid& local, const pid& other) {
     });
 }
 
-reference runtime::monitor(const std::shared_ptr<mailbox_state>& watcher,
-                           const monitor_target& t) {
+reference runtime::monitor(const std::shared_ptr<mailbox_state>& watcher, const monitor_target& t) {
     reference ref = ids_->make_ref();
     lock_t lock(mu_);
     if (!watcher->is_open()) return ref;
@@ -242,20 +246,20 @@ reference runtime::monitor(const std::shared_ptr<mailbox_state>& watcher,
         return ref;
     }
     monitors_.add_outgoing(ref, watcher->self, t);
-    to_peer_locked(t.node(), [from = watcher->self, target = wire_target(t),
-                              ref](dist::connection& c) {
-        c.send(dist::make::monitor_p(from, target, ref));
-    });
+    to_peer_locked(t.node(),
+                   [from = watcher->self, target = wire_target(t), ref](dist::connection& c) {
+                       c.send(dist::make::monitor_p(from, target, ref));
+                   });
     return ref;
 }
 
 bool runtime::demonitor(const std::shared_ptr<mailbox_state>& watcher, const reference& ref) {
     lock_t lock(mu_);
     if (auto t = monitors_.remove_outgoing(ref, watcher->self)) {
-        to_peer_locked(t->node(), [from = watcher->self, target = wire_target(*t),
-                                   ref](dist::connection& c) {
-            c.send(dist::make::demonitor_p(from, target, ref));
-        });
+        to_peer_locked(t->node(),
+                       [from = watcher->self, target = wire_target(*t), ref](dist::connection& c) {
+                           c.send(dist::make::demonitor_p(from, target, ref));
+                       });
         return true;
     }
     auto& mine = watcher->local_monitors;
@@ -344,23 +348,24 @@ void runtime::close_locked(const std::shared_ptr<mailbox_state>& p, const term& 
                 std::erase_if(w->local_monitors, [&](const reference& r) {
                     return !ref_less{}(r, in.ref) && !ref_less{}(in.ref, r);
                 });
-                down_locked(w, in.ref,
-                            in.by_name ? tuple(*in.by_name, name()) : term(self), reason);
+                down_locked(w, in.ref, in.by_name ? tuple(*in.by_name, name()) : term(self),
+                            reason);
             }
             continue;
         }
-        to_peer_locked(in.watcher.node, [from, to = in.watcher, ref = in.ref,
-                                         reason](dist::connection& c) {
-            if (has(c, dflag::exit_payload))
-                c.send(dist::make::payload_monitor_p_exit(from, to, ref), &reason);
-            else
-                c.send(dist::make::monitor_p_exit(from, to, ref, reason));
-        });
+        to_peer_locked(in.watcher.node,
+                       [from, to = in.watcher, ref = in.ref, reason](dist::connection& c) {
+                           if (has(c, dflag::exit_payload))
+                               c.send(dist::make::payload_monitor_p_exit(from, to, ref), &reason);
+                           else
+                               c.send(dist::make::monitor_p_exit(from, to, ref, reason));
+                       });
     }
     for (const auto& [ref, target] : watching) {
-        to_peer_locked(target.node(), [self, t = wire_target(target), ref = ref](dist::connection& c) {
-            c.send(dist::make::demonitor_p(self, t, ref));
-        });
+        to_peer_locked(target.node(),
+                       [self, t = wire_target(target), ref = ref](dist::connection& c) {
+                           c.send(dist::make::demonitor_p(self, t, ref));
+                       });
     }
 }
 
@@ -377,8 +382,7 @@ void runtime::to_peer_locked(atom node, std::function<void(dist::connection&)> s
     dial_locked(node);
 }
 
-void runtime::connection_up_locked(peer& p, atom node,
-                                   const std::shared_ptr<dist::connection>& c) {
+void runtime::connection_up_locked(peer& p, atom node, const std::shared_ptr<dist::connection>& c) {
     p.conn = c;
     p.dial_attempt = 0;
     p.dial_socket.reset();
@@ -403,7 +407,8 @@ void runtime::connection_down_locked(atom node) {
         }
     }
     for (const auto& [ref, watch] : monitors_.remove_node(node)) {
-        if (auto w = find_locked(watch.first)) down_locked(w, ref, down_object(watch.second), a_noconnection);
+        if (auto w = find_locked(watch.first))
+            down_locked(w, ref, down_object(watch.second), a_noconnection);
     }
 }
 
@@ -461,9 +466,8 @@ bool runtime::disconnect(atom node) {
 void runtime::connect(atom node, detail::unique_callback<std::error_code> cb) {
     lock_t lock(mu_);
     if (!running_) {
-        return boost::asio::post(ex_, [cb = std::move(cb)]() mutable {
-            cb(make_error_code(node_errc::node_closed));
-        });
+        return boost::asio::post(
+            ex_, [cb = std::move(cb)]() mutable { cb(make_error_code(node_errc::node_closed)); });
     }
     if (node == name()) {
         return boost::asio::post(ex_, [cb = std::move(cb)]() mutable { cb(std::error_code{}); });
@@ -480,9 +484,8 @@ void runtime::dial_locked(atom node) {
     const auto attempt = registry_.begin_dial(node);
     if (!attempt) return;  // an attempt is under way (ours or an accepted one)
     peers_[node].dial_attempt = *attempt;
-    boost::asio::post(ex_, [self = shared_from_this(), node, a = *attempt] {
-        self->start_dial(node, a);
-    });
+    boost::asio::post(
+        ex_, [self = shared_from_this(), node, a = *attempt] { self->start_dial(node, a); });
 }
 
 void runtime::finish_attempt(atom node, attempt_id attempt, std::error_code ec,

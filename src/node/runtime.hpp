@@ -14,11 +14,13 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "node/connection.hpp"
 #include "node/connection_registry.hpp"
@@ -30,6 +32,7 @@
 #include "otp/dist_flags.hpp"
 #include "otp/epmd.hpp"
 #include "otp/node.hpp"
+#include "otp/rpc.hpp"
 
 namespace otp::node_detail {
 
@@ -37,6 +40,13 @@ namespace otp::node_detail {
 std::uint64_t offered_flags(bool hidden) noexcept;
 /// The flags it requires of peers (OTP 26's mandatory set).
 std::uint64_t required_flags() noexcept;
+
+/// How a C++ function called from Erlang ended, as try ... catch Class:Reason:Stack.
+struct call_outcome {
+    std::optional<exception_class> raised;  ///< nullopt: it returned
+    term value;                             ///< the result, or the reason
+    term stack;
+};
 
 /// Thread-safe (see the file comment). Created by otp::node; shared with connections
 /// and mailboxes, which keep it alive while they need it.
@@ -62,6 +72,8 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     // --- processes
     /// A new process; `service` makes it handle messages itself (see mailbox_state).
     std::shared_ptr<mailbox_state> spawn(mailbox_state::service_fn service = {});
+    /// Makes module:function/arity callable from Erlang.
+    void register_function(atom module, atom function, unsigned arity, erlang_function fn);
     std::error_code register_name(atom name, const pid& p);
     void unregister_name(const pid& p);
     std::optional<pid> whereis(atom name) const;
@@ -150,6 +162,12 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     void start_services();
     void net_kernel(envelope&& e);
     void spawn_request_locked(dist::connection& c, dist::spawn_request_signal&& req);
+    std::shared_ptr<mailbox_state> spawn_locked(mailbox_state::service_fn service);
+    void rex(envelope&& e);
+    /// Runs `job` on the function pool (dropped once the node is shut down).
+    void on_pool(std::function<void()> job);
+    term rex_result(atom m, atom f, const term& args);
+    call_outcome run_function(atom m, atom f, const term& args);
 
   public:
     /// Answers a gen_server call's `From` ({Pid, Tag}) the way gen:reply/2 does: to the
@@ -157,7 +175,6 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     void reply(const pid& self, const term& from, term reply_value);
 
   private:
-
     node_options opts_;
     logger_ptr log_;
     name_mode mode_ = name_mode::short_names;
@@ -183,6 +200,12 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     std::map<atom, peer> peers_;
     std::set<pid, pid_less> node_watchers_;
     std::vector<std::shared_ptr<mailbox_state>> services_;  // built-in processes
+    pid rex_pid_;
+
+    // C++ functions callable from Erlang, and the threads they run on.
+    std::mutex functions_mu_;
+    std::map<std::tuple<atom, atom, unsigned>, erlang_function> functions_;
+    std::unique_ptr<boost::asio::thread_pool> pool_;
     attempt_id next_accept_ = 1;
     std::set<std::shared_ptr<boost::asio::ip::tcp::socket>> handshaking_;  // accepted
 

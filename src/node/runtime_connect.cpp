@@ -12,8 +12,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/connect.hpp>
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 
 #include "epmd/cloexec.hpp"
@@ -28,8 +28,7 @@ using tcp = boost::asio::ip::tcp;
 
 std::uint32_t random_u32() {
     std::uint32_t v = 0;
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v) != 1)
-        v = std::random_device{}();
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v) != 1) v = std::random_device{}();
     return v;
 }
 
@@ -56,19 +55,21 @@ std::string this_host(name_mode mode) {
 std::uint64_t offered_flags(bool hidden) noexcept {
     std::uint64_t f = dflag::mandatory_otp26 | dflag::dist_monitor | dflag::dist_monitor_name |
                       dflag::exit_payload | dflag::send_sender | dflag::big_seqtrace_labels |
-                      dflag::mandatory_25_digest | dflag::dist_hdr_atom_cache |
-                      dflag::fragments | dflag::alias | dflag::spawn | dflag::small_atom_tags |
-                      dflag::unicode_io;
+                      dflag::mandatory_25_digest | dflag::dist_hdr_atom_cache | dflag::fragments |
+                      dflag::alias | dflag::spawn | dflag::small_atom_tags | dflag::unicode_io;
     if (!hidden) f |= dflag::published;
     return f;
 }
 
-std::uint64_t required_flags() noexcept { return dflag::mandatory_otp26; }
+std::uint64_t required_flags() noexcept {
+    return dflag::mandatory_otp26;
+}
 
-runtime::runtime(node_options opts)
-    : opts_(std::move(opts)), log_(logger_or_null(opts_.logger)) {}
+runtime::runtime(node_options opts) : opts_(std::move(opts)), log_(logger_or_null(opts_.logger)) {}
 
-runtime::~runtime() { shutdown(); }
+runtime::~runtime() {
+    shutdown();
+}
 
 result<std::shared_ptr<runtime>> runtime::start(node_options opts) {
     std::shared_ptr<runtime> rt(new runtime(std::move(opts)));
@@ -128,6 +129,7 @@ std::error_code runtime::init() {
     }
     std::uint64_t seed = (std::uint64_t{random_u32()} << 32) | random_u32();
     ids_ = std::make_unique<id_source>(atom(nn->full()), creation, seed);
+    pool_ = std::make_unique<boost::asio::thread_pool>(std::max(1u, opts_.function_threads));
     running_ = true;
     start_services();
     accept_next();
@@ -206,16 +208,16 @@ std::shared_ptr<dist::connection> runtime::open_connection(tcp::socket sock, han
 
 void runtime::accept_next() {
     auto sock = std::make_shared<tcp::socket>(ex_);
-    acceptor_->async_accept(*sock, [self = shared_from_this(), sock](
-                                       const boost::system::error_code& ec) {
-        if (ec) {
-            if (ec == boost::asio::error::operation_aborted || !self->running_) return;
-            self->log_->warn("node {}: accept failed: {}", self->name().name(), ec.message());
-        } else {
-            self->on_accepted(sock);
-        }
-        if (self->running_) self->accept_next();
-    });
+    acceptor_->async_accept(
+        *sock, [self = shared_from_this(), sock](const boost::system::error_code& ec) {
+            if (ec) {
+                if (ec == boost::asio::error::operation_aborted || !self->running_) return;
+                self->log_->warn("node {}: accept failed: {}", self->name().name(), ec.message());
+            } else {
+                self->on_accepted(sock);
+            }
+            if (self->running_) self->accept_next();
+        });
 }
 
 void runtime::on_accepted(std::shared_ptr<tcp::socket> sock) {
@@ -288,10 +290,10 @@ void runtime::on_accepted(std::shared_ptr<tcp::socket> sock) {
             }
             if (ec) {
                 ++self->refused_;
-                self->log_->warn("node {}: handshake from {} failed: {}", self->name().name(),
-                                 peer_name->name().empty() ? std::string("unknown node")
-                                                           : peer_name->name(),
-                                 ec.message());
+                self->log_->warn(
+                    "node {}: handshake from {} failed: {}", self->name().name(),
+                    peer_name->name().empty() ? std::string("unknown node") : peer_name->name(),
+                    ec.message());
                 if (*attempt) self->finish_attempt(*peer_name, *attempt, ec, nullptr);
                 return;
             }
@@ -332,28 +334,28 @@ void runtime::start_dial(atom node, attempt_id attempt) {
                        what, ec.message());
         rt->finish_attempt(node, attempt, ec, nullptr);
     };
-    client->async_port_please(
-        nn->alive, [self, client, sock, node, attempt, host = nn->host, fail](
-                       std::error_code ec, epmd::node_entry entry) {
-            if (ec) return fail(ec == epmd_errc::not_found ? make_error_code(node_errc::unreachable) : ec,
-                                "epmd lookup");
-            auto rt = self.lock();
-            if (!rt) return;
-            auto resolver = std::make_shared<tcp::resolver>(rt->ex_);
-            resolver->async_resolve(
-                host, std::to_string(entry.port),
-                [self, resolver, sock, node, attempt, fail](const boost::system::error_code& rec,
-                                                            tcp::resolver::results_type eps) {
-                    if (rec) return fail(make_error_code(node_errc::unreachable), "resolve");
-                    boost::asio::async_connect(
-                        *sock, eps,
-                        [self, sock, node, attempt, fail](const boost::system::error_code& cec,
-                                                          const tcp::endpoint&) {
-                            if (cec) return fail(make_error_code(node_errc::unreachable), "connect");
-                            if (auto rt = self.lock()) rt->handshake_dial(sock, node, attempt);
-                        });
-                });
-        });
+    client->async_port_please(nn->alive, [self, client, sock, node, attempt, host = nn->host, fail](
+                                             std::error_code ec, epmd::node_entry entry) {
+        if (ec)
+            return fail(ec == epmd_errc::not_found ? make_error_code(node_errc::unreachable) : ec,
+                        "epmd lookup");
+        auto rt = self.lock();
+        if (!rt) return;
+        auto resolver = std::make_shared<tcp::resolver>(rt->ex_);
+        resolver->async_resolve(
+            host, std::to_string(entry.port),
+            [self, resolver, sock, node, attempt, fail](const boost::system::error_code& rec,
+                                                        tcp::resolver::results_type eps) {
+                if (rec) return fail(make_error_code(node_errc::unreachable), "resolve");
+                boost::asio::async_connect(
+                    *sock, eps,
+                    [self, sock, node, attempt, fail](const boost::system::error_code& cec,
+                                                      const tcp::endpoint&) {
+                        if (cec) return fail(make_error_code(node_errc::unreachable), "connect");
+                        if (auto rt = self.lock()) rt->handshake_dial(sock, node, attempt);
+                    });
+            });
+    });
 }
 
 void runtime::handshake_dial(std::shared_ptr<tcp::socket> sock, atom node, attempt_id attempt) {
@@ -455,9 +457,16 @@ void runtime::shutdown() {
         own_io_->restart();
         own_io_->poll();
     }
+    if (pool_) {
+        // Functions still running finish; queued ones are dropped with the node.
+        pool_->stop();
+        pool_->join();
+    }
     {
         lock_t lock(mu_);
-        // Break the connection ↔ runtime cycles of anything that did not close in time.
+        // Break the connection ↔ runtime cycles of anything that did not close in time,
+        // and drop function calls that never started (they hold the runtime).
+        pool_.reset();
         peers_.clear();
         procs_.clear();
         names_.clear();

@@ -1,5 +1,5 @@
 // The processes every BEAM node has that peers rely on: net_kernel (answers
-// net_adm:ping's is_auth), and the answer to remote spawn requests.
+// net_adm:ping's is_auth) and rex (rpc_server.cpp).
 #include <spdlog/spdlog.h>
 
 #include "node/runtime.hpp"
@@ -14,8 +14,14 @@ void runtime::start_services() {
         if (auto self = weak.lock()) self->net_kernel(std::move(e));
     });
     (void)register_name(atom("net_kernel"), nk->self);
+    auto rx = spawn([weak = weak_from_this()](envelope&& e) {
+        if (auto self = weak.lock()) self->rex(std::move(e));
+    });
+    (void)register_name(atom("rex"), rx->self);
     lock_t lock(mu_);
+    rex_pid_ = rx->self;
     services_.push_back(std::move(nk));
+    services_.push_back(std::move(rx));
 }
 
 void runtime::net_kernel(envelope&& e) {
@@ -41,12 +47,6 @@ void runtime::reply(const pid& self, const term& from, term reply_value) {
         if (auto alias = t.tail()->as_ref()) return send_alias(self, *alias, std::move(message));
     }
     if (auto p = to.as_pid()) send(self, *p, std::move(message));
-}
-
-void runtime::spawn_request_locked(dist::connection& c, dist::spawn_request_signal&& req) {
-    // No functions to run here (yet): refuse like a node without the module would
-    // be refused by erpc, with notsup (rpc turns it into {badrpc, notsup}).
-    c.send(dist::make::spawn_reply(req.req_id, req.from, 0, atom("notsup")));
 }
 
 }  // namespace otp::node_detail

@@ -22,7 +22,9 @@ void runtime::on_signal(dist::connection& c, dist::signal&& s) {
     lock_t lock(mu_);
     std::visit(
         overloaded{
-            [&](dist::send_signal& m) { deliver_locked(m.to, {std::move(m.message), m.from}); },
+            [&](dist::send_signal& m) {
+                deliver_locked(m.to, {std::move(m.message), m.from});
+            },
             [&](dist::reg_send_signal& m) {
                 auto it = names_.find(m.to);
                 if (it == names_.end())
@@ -80,9 +82,9 @@ void runtime::on_signal(dist::connection& c, dist::signal&& s) {
                 if (!fired) return;
                 if (auto w = find_locked(fired->first)) {
                     const monitor_target& t = fired->second;
-                    term object = t.what.index() == 0
-                                      ? term(std::get<pid>(t.what))
-                                      : tuple(std::get<1>(t.what).first, std::get<1>(t.what).second);
+                    term object = t.what.index() == 0 ? term(std::get<pid>(t.what))
+                                                      : tuple(std::get<1>(t.what).first,
+                                                              std::get<1>(t.what).second);
                     down_locked(w, m.ref, object, m.reason);
                 }
             },
