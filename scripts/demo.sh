@@ -1,32 +1,13 @@
 #!/usr/bin/env bash
-# The main job: builds otpcpp and shows C++ and a real Erlang VM exchanging terms.
-# A local `erl` writes terms with term_to_binary, the C++ term layer decodes, prints
-# and pattern-matches them and encodes a reply, and `erl` decodes that reply.
+# The main job: builds otpcpp, starts a throwaway local Erlang node (its own epmd on a
+# free port, a random cookie), and runs examples/node_demo: a C++ node that pings it,
+# calls into it, exchanges messages, is called by it, and sees a link fire. Everything
+# started here is stopped by PID on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh >&2
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" --target term_tour >/dev/null
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+cmake --build "$build" --target node_demo >/dev/null
+exec examples/run_node_demo.sh "$build/examples/node_demo"
 
-echo "== erl encodes some terms with term_to_binary/1"
-erl -noshell -eval '
-    io:setopts([{encoding, unicode}]),
-    Terms = [42, -1 bsl 70, 3.14, -0.0, hello, '"'"'Ünïcödé'"'"', "a string", <<"bytes">>,
-             <<1:3>>, [1, 2 | improper], {reply, make_ref(), {ok, #{answer => 42}}},
-             #{1 => one, 1.0 => float_one, {a, b} => tuple}, self(), fun lists:map/2],
-    io:format("~tp~n", [Terms]),
-    ok = file:write_file("'"$work"'/in.etf", term_to_binary(Terms)),
-    halt().'
-echo
-echo "== C++ (otpcpp) reads them"
-"$build/examples/term_tour" "$work/in.etf" "$work/out.etf"
-echo
-echo "== erl decodes the C++ reply with binary_to_term/1"
-erl -noshell -eval '
-    io:setopts([{encoding, unicode}]),
-    {ok, B} = file:read_file("'"$work"'/out.etf"),
-    io:format("~tp~n", [binary_to_term(B)]),
-    halt().'

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs examples/node_demo against a throwaway Erlang node: its own epmd on a free port,
+# a random cookie, a registered `demo_echo` process. Everything started here is killed
+# by PID on exit. Usage: run_node_demo.sh PATH/TO/node_demo
+set -euo pipefail
+demo=$1
+
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+# A free port for a private epmd: let the kernel pick one.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export ERL_EPMD_PORT=$port
+epmd -port "$port" &
+pids+=($!)
+
+cookie=demo$RANDOM$RANDOM
+peer=demo_erl_$$
+host=$(hostname -s)
+echo "== starting Erlang node $peer@$host (epmd port $port)"
+erl -sname "$peer" -setcookie "$cookie" -noinput -start_epmd false -eval '
+    Echo = fun Loop() ->
+                   receive
+                       {crash, Reason} -> exit(Reason);
+                       {From, Msg} -> From ! {echoed, Msg}, Loop()
+                   end
+           end,
+    register(demo_echo, spawn(Echo)).' &
+pids+=($!)
+
+"$demo" "$peer@$host" "$cookie"
