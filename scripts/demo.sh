@@ -9,5 +9,5 @@ scripts/install-deps.sh >&2
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" --target node_demo >/dev/null
-exec examples/run_node_demo.sh "$build/examples/node_demo"
+exec examples/run_with_erl.sh "$build/examples/node_demo"
 

@@ -500,7 +500,12 @@ void runtime::finish_attempt(atom node, attempt_id attempt, std::error_code ec,
                     stale = conn;
                     break;
                 case connection_registry::outcome::replaced:
+                    // The peer restarted (we answered `alive`): whatever was linked or
+                    // monitored across the old connection is gone with it.
                     replaced = peers_[node].conn;
+                    peers_[node].conn.reset();
+                    connection_down_locked(node);
+                    notify_nodes_locked(node, false);
                     [[fallthrough]];
                 case connection_registry::outcome::up:
                     connection_up_locked(peers_[node], node, conn);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs examples/node_demo against a throwaway Erlang node: its own epmd on a free port,
-# a random cookie, a registered `demo_echo` process. Everything started here is killed
-# by PID on exit. Usage: run_node_demo.sh PATH/TO/node_demo
+# Runs an example program against a throwaway Erlang node: its own epmd on a free port,
+# a random cookie, a registered `demo_echo` process. The program gets the node's name
+# and the cookie as arguments. Everything started here is killed by PID on exit.
+# Usage: run_with_erl.sh PROGRAM
 set -euo pipefail
-demo=$1
+program=$1
 
 pids=()
 cleanup() {
@@ -31,4 +32,4 @@ erl -sname "$peer" -setcookie "$cookie" -noinput -start_epmd false -eval '
     register(demo_echo, spawn(Echo)).' &
 pids+=($!)
 
-"$demo" "$peer@$host" "$cookie"
+"$program" "$peer@$host" "$cookie"
