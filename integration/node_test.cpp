@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "otp/call.hpp"
+#include "otp/epmd.hpp"
 #include "otp/node.hpp"
 #include "otp/rpc.hpp"
 #include "otp/text.hpp"
@@ -148,6 +149,36 @@ TEST_F(NodeWithErl, GenServerCallsBothWays) {
         cmd(m, p, tuple(atom("call"), tuple(atom("cpp_server"), n->name()), atom("ask"), 10000));
     serve.join();
     EXPECT_EQ(reply, tuple(atom("served"), atom("ask")));
+}
+
+TEST_F(NodeWithErl, CloseUnregistersAndPeersSeeNodedown) {
+    auto watcher_node = make_node("watch");
+    auto w = watcher_node->create_mailbox();
+    watcher_node->monitor_nodes(w.self());
+    auto n = make_node();
+    const atom gone = n->name();
+    ASSERT_TRUE(n->ping(erl()));
+    EXPECT_TRUE(watcher_node->ping(erl()));
+    EXPECT_EQ(w.receive(5s)->message, tuple(atom("nodeup"), erl()));
+    // Erlang sees both C++ nodes among its hidden connections.
+    auto hidden = [&] { return rpc(w, "erlang", "nodes", list(atom("hidden"))); };
+    EXPECT_TRUE(match(hidden(), "[_, _]")) << to_string(hidden());
+    n->close();
+    EXPECT_FALSE(n->is_running());
+    boost::asio::io_context io;
+    epmd::client_options eo;
+    eo.port = epmd_->port();
+    epmd::client c(io, eo);
+    std::error_code ec;
+    c.port_please(std::string(gone.name()).substr(0, gone.name().find('@')), ec);
+    EXPECT_EQ(ec, epmd_errc::not_found);
+    EXPECT_TRUE(wait_until([&] { return hidden() == list(watcher_node->name()); }, 10s))
+        << to_string(hidden());
+    // Our own node monitor reports the erl node going away.
+    watcher_node->disconnect(erl());
+    auto down = w.receive(5s);
+    ASSERT_TRUE(down);
+    EXPECT_EQ(down->message, tuple(atom("nodedown"), erl()));
 }
 
 // Erlang calling C++ functions: erpc/rpc (SPAWN_REQUEST) and the rex forms, with each
