@@ -15,6 +15,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "epmd/cloexec.hpp"
 #include "handshake/driver.hpp"
@@ -359,6 +360,19 @@ void runtime::start_dial(atom node, attempt_id attempt) {
 }
 
 void runtime::handshake_dial(std::shared_ptr<tcp::socket> sock, atom node, attempt_id attempt) {
+    {
+        // An incoming connection from the same node may have taken this attempt's
+        // place while we looked the node up (ok_simultaneous): then the peer must not
+        // see a second handshake, which it would take for a restart (`alive`).
+        lock_t lock(mu_);
+        auto it = peers_.find(node);
+        if (it == peers_.end() || it->second.dial_attempt != attempt) {
+            lock.unlock();
+            boost::system::error_code ignored;
+            sock->close(ignored);
+            return finish_attempt(node, attempt, make_error_code(handshake_errc::nok), nullptr);
+        }
+    }
     epmd::detail::set_cloexec(sock->native_handle());
     boost::system::error_code ignored;
     sock->set_option(tcp::no_delay(true), ignored);
@@ -375,14 +389,24 @@ void runtime::handshake_dial(std::shared_ptr<tcp::socket> sock, atom node, attem
         [weak = weak_from_this(), sock, node, attempt](std::error_code ec, handshake_result hs) {
             auto self = weak.lock();
             if (!self) return;
+            if (ec == handshake_errc::nok) {
+                // Losing a simultaneous connect is no failure: the peer's own attempt is
+                // on its way to us and takes over this attempt's place (and its waiting
+                // senders) when it arrives. Only if it never comes does this attempt fail.
+                self->log_->debug("node {}: {} answered nok", self->name().name(), node.name());
+                auto timer =
+                    std::make_shared<boost::asio::steady_timer>(self->ex_, self->opts_.setup_time);
+                timer->async_wait([weak, timer, node, attempt](const boost::system::error_code&) {
+                    if (auto rt = weak.lock())
+                        rt->finish_attempt(node, attempt, make_error_code(handshake_errc::nok),
+                                           nullptr);
+                });
+                return;
+            }
             if (ec) {
                 ++self->refused_;
-                // Losing a simultaneous connect is no failure: the peer's attempt wins.
-                if (ec == handshake_errc::nok)
-                    self->log_->debug("node {}: {} answered nok", self->name().name(), node.name());
-                else
-                    self->log_->warn("node {}: handshake with {} failed: {}", self->name().name(),
-                                     node.name(), ec.message());
+                self->log_->warn("node {}: handshake with {} failed: {}", self->name().name(),
+                                 node.name(), ec.message());
                 return self->finish_attempt(node, attempt, ec, nullptr);
             }
             auto conn = self->open_connection(std::move(*sock), std::move(hs));
