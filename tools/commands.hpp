@@ -33,9 +33,21 @@ logger_ptr stderr_logger(int verbosity);
 /// `otpcpp epmd ...`: names, port, dump, kill, stop, serve.
 void add_epmd_command(CLI::App& app);
 
+/// `otpcpp call --node PEER -a 'Mod Fun [Args]' | -e`: RPC into a node, like erl_call.
+void add_call_command(CLI::App& app);
+/// `otpcpp send --node PEER --to NAME 'Term'`.
+void add_send_command(CLI::App& app);
+/// `otpcpp ping --node PEER`: pong or pang.
+void add_ping_command(CLI::App& app);
+/// `otpcpp mirror`: the interop server.
+void add_mirror_command(CLI::App& app);
+/// `otpcpp bench`: the benchmark client of ../shared/bench.
+void add_bench_command(CLI::App& app);
+
 /// Every subcommand, in the order `otpcpp --help` lists them.
 inline constexpr std::array commands = {
-    &add_epmd_command,
+    &add_call_command, &add_send_command,  &add_ping_command,
+    &add_epmd_command, &add_mirror_command, &add_bench_command,
 };
 
 }  // namespace otp::cli
