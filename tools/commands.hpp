@@ -46,7 +46,7 @@ void add_bench_command(CLI::App& app);
 
 /// Every subcommand, in the order `otpcpp --help` lists them.
 inline constexpr std::array commands = {
-    &add_call_command, &add_send_command,  &add_ping_command,
+    &add_call_command, &add_send_command,   &add_ping_command,
     &add_epmd_command, &add_mirror_command, &add_bench_command,
 };
 

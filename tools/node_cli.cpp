@@ -10,8 +10,8 @@
 namespace otp::cli {
 
 void add_node_options(CLI::App* sub, node_cli_options& o) {
-    auto* sn = sub->add_option("--sname", o.sname,
-                               "Short node name NAME[@HOST] (default otpcpp_<pid>)");
+    auto* sn =
+        sub->add_option("--sname", o.sname, "Short node name NAME[@HOST] (default otpcpp_<pid>)");
     auto* ln = sub->add_option("--name", o.name, "Long node name NAME@HOST");
     sn->excludes(ln);
     sub->add_option("--cookie", o.cookie, "Cookie (default: $HOME/.erlang.cookie)");
