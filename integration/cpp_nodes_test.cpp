@@ -97,6 +97,13 @@ void round_trip(mailbox& from, mailbox& to, const term& payload) {
     EXPECT_EQ(r->sender, to.self());
 }
 
+// Busy-waits (sleeping is too coarse for microseconds).
+void spin_for(std::chrono::nanoseconds d) {
+    const auto until = std::chrono::steady_clock::now() + d;
+    while (std::chrono::steady_clock::now() < until) {
+    }
+}
+
 TEST_F(CppNodes, PingBothWays) {
     auto a = make_node("a"), b = make_node("b");
     EXPECT_EQ(a->nodes(), std::vector<atom>{});
@@ -310,8 +317,17 @@ TEST_F(CppNodes, ClosedNodeGivesNoconnection) {
 
 // Both nodes dial each other at the same instant, from several threads each, on fresh
 // nodes every round: one connection survives on both sides and carries traffic and links.
+//
+// Guards against two bugs this test found (fixed in "Simultaneous connect: a dial that
+// lost (nok) waits ..."): the dial answered `nok` was treated as failed (connect() gave
+// handshake_errc::nok, queued sends were dropped, links and monitors fired noconnection)
+// instead of waiting for the peer's attempt as OTP does; and a dial superseded by an
+// ok_simultaneous accept still ran its handshake, was answered `alive`, and each side
+// kept the connection the other one closed. They showed when the `nok` came back before
+// the peer's name arrived, which load makes likely (5 of 5 runs failed under load).
 TEST_F(CppNodes, SimultaneousConnect) {
     constexpr int rounds = 20, per_side = 3;
+    int collisions = 0;
     for (int round = 0; round < rounds; ++round) {
         SCOPED_TRACE("round " + std::to_string(round));
         auto a = make_node("sa", 2), b = make_node("sb", 2);
@@ -319,15 +335,21 @@ TEST_F(CppNodes, SimultaneousConnect) {
         std::vector<std::error_code> results(2 * per_side);
         std::vector<std::thread> threads;
         for (int i = 0; i < 2 * per_side; ++i) {
-            threads.emplace_back([&, i] {
+            threads.emplace_back([&, i, round] {
                 node& self = i % 2 ? *b : *a;
                 const atom peer = i % 2 ? a->name() : b->name();
                 start.arrive_and_wait();
+                // b starts 0, 25, 50 ... us after a: "at the same instant" covers both
+                // names crossing on the wire and one side's `nok` coming back before the
+                // other side's name arrives.
+                if (i % 2) spin_for(std::chrono::microseconds(25 * round));
                 results[i] = self.connect(peer, 10s);
             });
         }
         for (auto& th : threads)
             th.join();
+        // A refused handshake on either side: the attempts did cross.
+        if (a->stats().connections_refused + b->stats().connections_refused > 0) ++collisions;
         for (int i = 0; i < 2 * per_side; ++i)
             EXPECT_EQ(results[i], std::error_code())
                 << "thread " << i << ": " << results[i].message();
@@ -350,13 +372,15 @@ TEST_F(CppNodes, SimultaneousConnect) {
         EXPECT_EQ(next_tagged(ma, a_exit), exit_msg(mb.self(), atom("done")));
         if (HasFailure()) break;
     }
+    std::cout << collisions << " of " << rounds << " rounds had a handshake lose the race\n";
 }
 
 // Messages, links and monitors made on both sides while both nodes dial each other at
 // once (each side's first signal starts its dial): all of them arrive, none is lost to
-// the losing attempt, nothing fires noconnection.
+// the losing attempt, nothing fires noconnection (the bugs described at
+// SimultaneousConnect lost them).
 TEST_F(CppNodes, SignalsDuringSimultaneousConnect) {
-    constexpr int rounds = 10;
+    constexpr int rounds = 20;
     for (int round = 0; round < rounds; ++round) {
         SCOPED_TRACE("round " + std::to_string(round));
         auto a = make_node("qa", 2), b = make_node("qb", 2);
@@ -368,6 +392,7 @@ TEST_F(CppNodes, SignalsDuringSimultaneousConnect) {
         reference ra, rb;
         std::thread tb([&] {
             start.arrive_and_wait();
+            spin_for(std::chrono::microseconds(25 * round));  // see SimultaneousConnect
             mb.send(ma.self(), atom("hello_from_b"));
             mb.link(wa.self());
             rb = mb.monitor(wa.self());
@@ -399,7 +424,9 @@ TEST_F(CppNodes, SignalsDuringSimultaneousConnect) {
 }
 
 // The same race between a C++ node and a BEAM node: the erl node dials with
-// net_kernel:connect_node/1 at the instant the C++ node dials it.
+// net_kernel:connect_node/1 at the instant the C++ node dials it. (Before the fix
+// described at SimultaneousConnect, rounds where the C++ name is the smaller one could
+// end with connect() returning handshake_errc::nok.)
 using SimultaneousConnectWithErl = ErlPeer;
 
 TEST_F(SimultaneousConnectWithErl, BothDialAtOnce) {
@@ -407,7 +434,7 @@ TEST_F(SimultaneousConnectWithErl, BothDialAtOnce) {
     auto ctl = n1->create_mailbox();
     const pid p = puppet(ctl);
     const term echo = rpc(ctl, "otpcpp_itest", "start_echo", list(atom("sc_echo")));
-    constexpr int rounds = 10;
+    constexpr int rounds = 16;
     int collisions = 0;
     for (int round = 0; round < rounds; ++round) {
         SCOPED_TRACE("round " + std::to_string(round));
@@ -415,14 +442,16 @@ TEST_F(SimultaneousConnectWithErl, BothDialAtOnce) {
         // (the greater name's attempt wins).
         auto n2 = make_node(round % 2 ? "zz_sc" : "aa_sc");
         auto mb = n2->create_mailbox(atom("sc_box")).value();
-        const auto at = std::chrono::system_clock::now() + 150ms;
+        const auto at = std::chrono::system_clock::now() + 100ms;
         const long at_us =
             std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
-        const term ref = 1000 + round;
+        const term ref = tuple(atom("connect_at"), round);  // never one of cmd()'s
         ctl.send(p, tuple(atom("cmd"), ref,
                           tuple(atom("apply"), atom("otpcpp_itest"), atom("connect_at"),
                                 list(n2->name(), at_us))));
-        std::this_thread::sleep_until(at);
+        // Who dials first by how much varies with each side's set-up time; sweep the C++
+        // side's start across a few milliseconds around the erl node's.
+        std::this_thread::sleep_until(at + std::chrono::microseconds((round / 2 - 4) * 400));
         const auto ec = n2->connect(erl(), 10s);
         EXPECT_EQ(ec, std::error_code()) << ec.message();
         if (n2->stats().connections_refused > 0) ++collisions;  // a handshake lost the race

@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <barrier>
+#include <functional>
 #include <future>
+#include <iostream>
 #include <mutex>
 #include <set>
 #include <thread>

@@ -12,10 +12,12 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include "epmd/cloexec.hpp"
 #include "handshake/driver.hpp"
@@ -276,8 +278,10 @@ void runtime::on_accepted(std::shared_ptr<tcp::socket> sock) {
                 }
             }
             if (abort) {
-                boost::system::error_code e;
-                abort->close(e);
+                boost::asio::post(abort->get_executor(), [abort] {
+                    boost::system::error_code e;
+                    abort->close(e);
+                });
             }
             return d;
         },
@@ -311,7 +315,9 @@ void runtime::start_dial(atom node, attempt_id attempt) {
         return finish_attempt(node, attempt,
                               nn ? make_error_code(node_errc::bad_node_name) : nn.error(), nullptr);
     }
-    auto sock = std::make_shared<tcp::socket>(ex_);
+    // The dial's socket lives on a strand: the accept path may close it (ok_simultaneous)
+    // from another I/O thread, and Asio sockets are not thread-safe.
+    auto sock = std::make_shared<tcp::socket>(boost::asio::make_strand(ex_));
     {
         lock_t lock(mu_);
         auto it = peers_.find(node);
@@ -348,12 +354,17 @@ void runtime::start_dial(atom node, attempt_id attempt) {
             [self, resolver, sock, node, attempt, fail](const boost::system::error_code& rec,
                                                         tcp::resolver::results_type eps) {
                 if (rec) return fail(make_error_code(node_errc::unreachable), "resolve");
-                boost::asio::async_connect(
-                    *sock, eps,
-                    [self, sock, node, attempt, fail](const boost::system::error_code& cec,
-                                                      const tcp::endpoint&) {
-                        if (cec) return fail(make_error_code(node_errc::unreachable), "connect");
-                        if (auto rt = self.lock()) rt->handshake_dial(sock, node, attempt);
+                // Every use of the socket runs on its strand.
+                boost::asio::dispatch(
+                    sock->get_executor(), [self, sock, node, attempt, fail, eps = std::move(eps)] {
+                        boost::asio::async_connect(
+                            *sock, eps,
+                            [self, sock, node, attempt, fail](const boost::system::error_code& cec,
+                                                              const tcp::endpoint&) {
+                                if (cec)
+                                    return fail(make_error_code(node_errc::unreachable), "connect");
+                                if (auto rt = self.lock()) rt->handshake_dial(sock, node, attempt);
+                            });
                     });
             });
     });
