@@ -37,6 +37,7 @@ struct bench_options {
     unsigned io_threads = 1;
     std::string connect_mode = "reuse";
     bool raw_tcp = false;
+    std::string impl;  // empty: "otpcpp" ("rawtcp" with --raw-tcp)
     std::string rpc_style = "call";
     bool async = false;
     int timeout_s = 30;
@@ -93,7 +94,6 @@ bench::report run(const bench_options& o) {
     const std::string_view w = o.workload;
     if (o.raw_tcp) {
         bench::report r = run_raw_tcp(o, w);
-        r.impl = "rawtcp";
         r.workload = o.workload;
         return r;
     }
@@ -120,14 +120,23 @@ void run_and_print(const bench_options& o) {
     try {
         r = run(o);
     } catch (const std::exception& e) {
-        r.impl = o.raw_tcp ? "rawtcp" : "otpcpp";
         r.workload = o.workload;
         r.ok = false;
         r.error = e.what();
     }
+    r.impl = !o.impl.empty() ? o.impl : o.raw_tcp ? "rawtcp" : "otpcpp";
     r.n = o.n;
     rusage ru{};
-    if (::getrusage(RUSAGE_SELF, &ru) == 0) r.add_int("peak_rss_kb", ru.ru_maxrss);
+    if (::getrusage(RUSAGE_SELF, &ru) == 0) {
+        // CPU time of the whole process (both nodes for cpp-*), start-up included: a
+        // cost per message that a loaded machine does not distort as much as rates.
+        const auto secs = [](const timeval& t) {
+            return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+        };
+        r.add("cpu_user_s", secs(ru.ru_utime), 3);
+        r.add("cpu_sys_s", secs(ru.ru_stime), 3);
+        r.add_int("peak_rss_kb", ru.ru_maxrss);
+    }
     std::cout << r.json() << std::endl;
     if (!r.ok) throw failure("bench: " + (r.error.empty() ? "the run did not verify" : r.error));
 }
@@ -168,6 +177,9 @@ void add_bench_command(CLI::App& app) {
                   "async_receive handlers on the node's I/O thread");
     sub->add_flag("--raw-tcp", o->raw_tcp,
                   "Run the raw loopback TCP pattern of bigbin or pingpong, as impl rawtcp");
+    sub->add_option("--impl", o->impl,
+                    "The impl name in the JSON line (default otpcpp, or rawtcp), so that "
+                    "variants get their own rows in the harness's tables");
     sub->add_option("--timeout", o->timeout_s, "Longest wait for one reply, seconds")
         ->check(CLI::Range(1, 3600))
         ->capture_default_str();
