@@ -15,6 +15,7 @@
 #include "otp/text.hpp"
 #include "support/erl_peer.hpp"
 #include "support/process.hpp"
+#include "support/signals.hpp"
 
 using namespace otp;
 using namespace otp::itest;
@@ -22,28 +23,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-term msg(std::string_view text) {
-    return parse(text).value();
-}
-
 const atom a_exit("EXIT"), a_down("DOWN"), a_process("process"), a_noconnection("noconnection");
-
-bool tagged(const term& t, atom tag) {
-    auto tp = t.as_tuple();
-    return tp && tp->size() >= 1 && (*tp)[0] == term(tag);
-}
-
-term next_tagged(mailbox& m, atom tag, std::chrono::milliseconds timeout = 10s) {
-    auto r = m.receive_if([&](const envelope& e) { return tagged(e.message, tag); }, timeout);
-    return r ? r->message : term();
-}
-
-term exit_msg(const pid& from, const term& reason) {
-    return tuple(a_exit, from, reason);
-}
-term down_msg(const reference& ref, const term& object, const term& reason) {
-    return tuple(a_down, ref, a_process, object, reason);
-}
 
 class CppNodes : public ::testing::Test {
   protected:

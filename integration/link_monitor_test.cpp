@@ -13,6 +13,7 @@
 #include "otp/node.hpp"
 #include "otp/text.hpp"
 #include "support/erl_peer.hpp"
+#include "support/signals.hpp"
 
 using namespace otp;
 using namespace otp::itest;
@@ -23,34 +24,7 @@ namespace {
 using LinkWithErl = ErlPeer;
 using MonitorWithErl = ErlPeer;
 
-term msg(std::string_view text) {
-    return parse(text).value();
-}
-
 const atom a_exit("EXIT"), a_down("DOWN"), a_process("process"), a_got("got");
-
-// A tuple whose first element is `tag`.
-bool tagged(const term& t, atom tag) {
-    auto tp = t.as_tuple();
-    return tp && tp->size() >= 1 && (*tp)[0] == term(tag);
-}
-
-// The next queued message tagged `tag` ('EXIT', 'DOWN' ...); nil on timeout.
-term next_tagged(mailbox& m, atom tag, std::chrono::milliseconds timeout = 10s) {
-    auto r = m.receive_if([&](const envelope& e) { return tagged(e.message, tag); }, timeout);
-    return r ? r->message : term();
-}
-
-// The next {got, From, Msg} report from the puppet `from`: Msg; nil on timeout.
-term got_from(mailbox& ctl, const pid& from, std::chrono::milliseconds timeout = 10s) {
-    auto r = ctl.receive_if(
-        [&](const envelope& e) {
-            auto t = e.message.as_tuple();
-            return t && t->size() == 3 && (*t)[0] == term(a_got) && (*t)[1] == term(from);
-        },
-        timeout);
-    return r ? (*r->message.as_tuple())[2] : term();
-}
 
 // True if a report from `from` is queued in `ctl` now.
 bool has_report_from(mailbox& ctl, const pid& from) {
@@ -60,13 +34,6 @@ bool has_report_from(mailbox& ctl, const pid& from) {
             return t && t->size() == 3 && (*t)[0] == term(a_got) && (*t)[1] == term(from);
         },
         0ms));
-}
-
-term exit_msg(const pid& from, const term& reason) {
-    return tuple(a_exit, from, reason);
-}
-term down_msg(const reference& ref, const term& object, const term& reason) {
-    return tuple(a_down, ref, a_process, object, reason);
 }
 
 // The reasons every link/exit test runs through: a custom term of every shape the

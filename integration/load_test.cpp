@@ -16,6 +16,7 @@
 #include "otp/node.hpp"
 #include "otp/text.hpp"
 #include "support/erl_peer.hpp"
+#include "support/signals.hpp"
 
 using namespace otp;
 using namespace otp::itest;
@@ -53,11 +54,6 @@ class failures {
 
 long int_of(const term& t) {
     return static_cast<long>(t.as_int64().value());
-}
-
-bool tagged(const term& t, atom tag) {
-    auto tp = t.as_tuple();
-    return tp && tp->size() >= 1 && (*tp)[0] == term(tag);
 }
 
 TEST_F(LoadWithErl, ThousandMailboxesWithErlangPeers) {

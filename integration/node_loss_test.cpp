@@ -16,6 +16,7 @@
 #include "otp/node.hpp"
 #include "otp/text.hpp"
 #include "support/erl_peer.hpp"
+#include "support/signals.hpp"
 
 using namespace otp;
 using namespace otp::itest;
@@ -27,34 +28,6 @@ using NodeLoss = ErlPeer;
 
 const atom a_exit("EXIT"), a_down("DOWN"), a_process("process"), a_got("got"),
     a_noconnection("noconnection"), a_nodeup("nodeup"), a_nodedown("nodedown");
-
-bool tagged(const term& t, atom tag) {
-    auto tp = t.as_tuple();
-    return tp && tp->size() >= 1 && (*tp)[0] == term(tag);
-}
-
-term next_tagged(mailbox& m, atom tag, std::chrono::milliseconds timeout = 10s) {
-    auto r = m.receive_if([&](const envelope& e) { return tagged(e.message, tag); }, timeout);
-    return r ? r->message : term();
-}
-
-// The next {got, From, Msg} report from the puppet `from`: Msg; nil on timeout.
-term got_from(mailbox& ctl, const pid& from, std::chrono::milliseconds timeout = 10s) {
-    auto r = ctl.receive_if(
-        [&](const envelope& e) {
-            auto t = e.message.as_tuple();
-            return t && t->size() == 3 && (*t)[0] == term(a_got) && (*t)[1] == term(from);
-        },
-        timeout);
-    return r ? (*r->message.as_tuple())[2] : term();
-}
-
-term exit_msg(const pid& from, const term& reason) {
-    return tuple(a_exit, from, reason);
-}
-term down_msg(const term& ref, const term& object, const term& reason) {
-    return tuple(a_down, ref, a_process, object, reason);
-}
 
 // What an Erlang process subscribed with monitor_nodes(true, [{node_type, all}]) gets
 // for a hidden node (C++ nodes are hidden by default).
