@@ -53,9 +53,14 @@ result<term> gen_call(mailbox& self, const term& dest, const term& request,
     // a throwaway process, so that a late reply finds nobody either way.
     bool by_alias = d->node == rt->name();
     if (!by_alias) {
-        if (auto ec = rt->connect_wait(d->node, timeout))
-            return fail(error, node_errc::noconnection, tuple(a_nodedown, d->node));
-        by_alias = (rt->peer_flags(d->node).value_or(0) & dflag::alias) != 0;
+        // Connected already (the common case): no round trip through the I/O thread.
+        auto flags = rt->peer_flags(d->node);
+        if (!flags) {
+            if (auto ec = rt->connect_wait(d->node, timeout))
+                return fail(error, node_errc::noconnection, tuple(a_nodedown, d->node));
+            flags = rt->peer_flags(d->node);
+        }
+        by_alias = (flags.value_or(0) & dflag::alias) != 0;
     }
     mailbox temp;
     std::shared_ptr<node_detail::mailbox_state> caller_st = st;

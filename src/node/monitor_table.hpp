@@ -32,6 +32,11 @@ struct monitor_target {
     atom node() const noexcept {
         return what.index() == 0 ? std::get<0>(what).node : std::get<1>(what).second;
     }
+    /// What a 'DOWN' message names: the pid, or {Name, Node} for a monitor by name.
+    term object() const {
+        if (const pid* p = std::get_if<pid>(&what)) return term(*p);
+        return tuple(std::get<1>(what).first, std::get<1>(what).second);
+    }
 };
 
 /// Not thread-safe: the runtime guards it.

@@ -15,13 +15,6 @@ const atom a_normal("normal"), a_kill("kill"), a_killed("killed"), a_noproc("nop
     a_noconnection("noconnection"), a_exit("EXIT"), a_down("DOWN"), a_process("process"),
     a_nodeup("nodeup"), a_nodedown("nodedown");
 
-// The object a DOWN message names: the pid, or {Name, Node} for a monitor by name.
-term down_object(const monitor_target& t) {
-    if (const pid* p = std::get_if<pid>(&t.what)) return term(*p);
-    const auto& [name, node] = std::get<1>(t.what);
-    return tuple(name, node);
-}
-
 dist::process_ref wire_target(const monitor_target& t) {
     if (const pid* p = std::get_if<pid>(&t.what)) return *p;
     return std::get<1>(t.what).first;
@@ -238,7 +231,7 @@ reference runtime::monitor(const std::shared_ptr<mailbox_state>& watcher, const 
             if (auto it = names_.find(*by_name); it != names_.end()) target = it->second;
         }
         if (!target) {
-            down_locked(watcher, ref, down_object(t), a_noproc);
+            down_locked(watcher, ref, t.object(), a_noproc);
         } else {
             monitors_.add_incoming(ref, watcher->self, *target, by_name);
             watcher->local_monitors.push_back(ref);
@@ -408,7 +401,7 @@ void runtime::connection_down_locked(atom node) {
     }
     for (const auto& [ref, watch] : monitors_.remove_node(node)) {
         if (auto w = find_locked(watch.first))
-            down_locked(w, ref, down_object(watch.second), a_noconnection);
+            down_locked(w, ref, watch.second.object(), a_noconnection);
     }
 }
 

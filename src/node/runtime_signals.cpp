@@ -80,13 +80,8 @@ void runtime::on_signal(dist::connection& c, dist::signal&& s) {
             [&](dist::monitor_exit_signal& m) {
                 auto fired = monitors_.fire_outgoing(m.ref);
                 if (!fired) return;
-                if (auto w = find_locked(fired->first)) {
-                    const monitor_target& t = fired->second;
-                    term object = t.what.index() == 0 ? term(std::get<pid>(t.what))
-                                                      : tuple(std::get<1>(t.what).first,
-                                                              std::get<1>(t.what).second);
-                    down_locked(w, m.ref, object, m.reason);
-                }
+                if (auto w = find_locked(fired->first))
+                    down_locked(w, m.ref, fired->second.object(), m.reason);
             },
             [&](dist::spawn_request_signal& m) { spawn_request_locked(c, std::move(m)); },
             [&](dist::spawn_reply_signal&) {
