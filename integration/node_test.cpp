@@ -2,6 +2,12 @@
 // directions, gen_server calls both ways, rpc into Erlang.
 #include <gtest/gtest.h>
 
+#include <future>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include "otp/call.hpp"
 #include "otp/epmd.hpp"
 #include "otp/node.hpp"
@@ -179,6 +185,73 @@ TEST_F(NodeWithErl, CloseUnregistersAndPeersSeeNodedown) {
     auto down = w.receive(5s);
     ASSERT_TRUE(down);
     EXPECT_EQ(down->message, tuple(atom("nodedown"), erl()));
+}
+
+TEST_F(NodeWithErl, CloseFlushesWhatWasSentBeforeIt) {
+    // A watcher mailbox on another node controls the puppet, so it sees what arrives
+    // after the sending node is gone.
+    auto watcher_node = make_node("watch");
+    auto w = watcher_node->create_mailbox();
+    const pid p = puppet(w);
+    auto n = make_node();
+    auto m = n->create_mailbox();
+    ASSERT_TRUE(n->ping(erl()));  // what is flushed is the connection's queue
+    const term big = binary(std::vector<std::uint8_t>(256 * 1024, 7));
+    constexpr int count = 64;  // 16 MiB: still queued when close() starts
+    for (int i = 0; i < count; ++i)
+        m.send(p, tuple(i, big));
+    n->close();
+    for (int i = 0; i < count; ++i) {
+        const term g = got(w);
+        ASSERT_TRUE(g == tuple(i, big)) << "message " << i << " lost or out of order";
+    }
+}
+
+TEST_F(NodeWithErl, RunsOnTheApplicationsExecutor) {
+    boost::asio::io_context io;
+    auto work = boost::asio::make_work_guard(io);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 2; ++i)
+        threads.emplace_back([&] { io.run(); });
+    {
+        auto o = node_opts();
+        o.executor = io.get_executor();
+        node n(o);
+        ASSERT_TRUE(n.is_running());
+        EXPECT_TRUE(n.ping(erl()));
+        auto m = n.create_mailbox(atom("on_app_io")).value();
+        // Erlang reaches us, and an asynchronous receive completes on the application's
+        // threads.
+        std::promise<std::thread::id> where;
+        m.async_receive(10s, nullptr, [&](std::error_code ec, envelope e) {
+            EXPECT_FALSE(ec);
+            EXPECT_EQ(e.message, term(atom("hello_app")));
+            where.set_value(std::this_thread::get_id());
+        });
+        auto m2 = n.create_mailbox();
+        const pid p = puppet(m2);
+        cmd(m2, p, tuple(atom("send"), tuple(atom("on_app_io"), n.name()), atom("hello_app")));
+        auto f = where.get_future();
+        ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+        const auto id = f.get();
+        EXPECT_TRUE(id == threads[0].get_id() || id == threads[1].get_id());
+        EXPECT_EQ(rpc(m2, "erlang", "node", list()), term(erl()));
+        n.close();
+        EXPECT_FALSE(n.is_running());
+    }
+    // The node leaves nothing behind on the executor (no timer, no socket operation):
+    // without the work guard the context runs dry.
+    work.reset();
+    std::promise<void> dry;
+    std::thread joiner([&] {
+        for (auto& t : threads)
+            t.join();
+        dry.set_value();
+    });
+    const bool ran_dry = dry.get_future().wait_for(10s) == std::future_status::ready;
+    if (!ran_dry) io.stop();
+    joiner.join();
+    EXPECT_TRUE(ran_dry) << "work left on the application's executor after close()";
 }
 
 // Erlang calling C++ functions: erpc/rpc (SPAWN_REQUEST) and the rex forms, with each

@@ -56,6 +56,8 @@ struct node_options {
     std::chrono::milliseconds net_ticktime{60'000};
     /// net_setuptime: the limit for each handshake step and for the epmd lookup.
     std::chrono::milliseconds setup_time{7'000};
+    /// How long close() waits for connections to write what was sent before it.
+    std::chrono::milliseconds close_flush_time{2'000};
 
     /// Threads the node starts to run its I/O; ignored when `executor` is set.
     unsigned io_threads = 1;

@@ -29,7 +29,8 @@ connection::connection(socket s, handshake_result hs, connection_options opts,
       decoder_(opts_.decoder),
       encoder_(opts_.decoder.header_format),
       rbuf_(std::make_shared<std::vector<std::uint8_t>>(read_chunk)),
-      ticker_(strand_) {
+      ticker_(strand_),
+      flush_timer_(strand_) {
     opts_.log = logger_or_null(opts_.log);
     if (opts_.tick_intensity < 1) opts_.tick_intensity = 4;
 }
@@ -165,10 +166,11 @@ void connection::write_queued() {
         std::lock_guard lock(out_mutex_);
         in_flight_.swap(queued_);
         queued_.clear();
-        if (in_flight_.empty() || closed_) {
-            writing_ = false;
-            return;
-        }
+        if (in_flight_.empty() || closed_) writing_ = false;
+    }
+    if (!writing_now()) {
+        if (flush_then_close_) finish(*flush_then_close_);
+        return;
     }
     std::vector<boost::asio::const_buffer> bufs;
     bufs.reserve(in_flight_.size());
@@ -222,6 +224,30 @@ void connection::close(std::error_code why) {
     boost::asio::post(strand_, [self = shared_from_this(), why] { self->finish(why); });
 }
 
+void connection::close_after_flush(std::error_code why, std::chrono::milliseconds limit,
+                                   std::function<void()> closed) {
+    boost::asio::post(
+        strand_, [self = shared_from_this(), why, limit, closed = std::move(closed)]() mutable {
+            if (self->finished_) {
+                if (closed) closed();
+                return;
+            }
+            self->flush_then_close_ = why;
+            self->on_flushed_ = std::move(closed);
+            if (!self->writing_now()) return self->finish(why);
+            // A peer that stops reading must not hold the close up for ever.
+            self->flush_timer_.expires_after(limit);
+            self->flush_timer_.async_wait([self, why](const boost::system::error_code& ec) {
+                if (!ec) self->finish(why);
+            });
+        });
+}
+
+bool connection::writing_now() {
+    std::lock_guard lock(out_mutex_);
+    return writing_;
+}
+
 void connection::finish(std::error_code why) {
     if (finished_) return;
     finished_ = true;
@@ -234,10 +260,12 @@ void connection::finish(std::error_code why) {
     sock_.shutdown(socket::shutdown_both, ignored);
     sock_.close(ignored);
     ticker_.cancel();
+    flush_timer_.cancel();
     opts_.log->info("dist: connection to {} closed: {}", peer_.name(), why.message());
     // The handler goes with the call: it may own us, and we must not own it any more.
     auto h = std::move(handler_);
     h->on_closed(*this, why);
+    if (auto flushed = std::move(on_flushed_)) flushed();
 }
 
 }  // namespace otp::dist

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -60,6 +62,11 @@ class connection : public std::enable_shared_from_this<connection> {
     std::error_code send(const term& control, const term* payload = nullptr);
     /// Ends the connection with `why` (reported through on_closed once). Thread-safe.
     void close(std::error_code why);
+    /// Ends the connection with `why` once every packet queued so far is written, or
+    /// after `limit` if the peer does not take them; then calls `closed` (on the
+    /// strand). Packets sent meanwhile are still written. Thread-safe.
+    void close_after_flush(std::error_code why, std::chrono::milliseconds limit,
+                           std::function<void()> closed);
 
     /// The peer's node name, and the handshake's outcome.
     atom peer() const noexcept { return peer_; }
@@ -74,6 +81,7 @@ class connection : public std::enable_shared_from_this<connection> {
     void write_queued();
     void tick();
     void finish(std::error_code why);
+    bool writing_now();
 
     boost::asio::strand<socket::executor_type> strand_;
     socket sock_;
@@ -98,6 +106,10 @@ class connection : public std::enable_shared_from_this<connection> {
     bool closed_ = false;  // guarded by out_mutex_
 
     boost::asio::steady_timer ticker_;
+    // Closing after a flush: the writer finishes the connection when it runs dry.
+    boost::asio::steady_timer flush_timer_;
+    std::optional<std::error_code> flush_then_close_;  // strand only
+    std::function<void()> on_flushed_;                 // strand only
     std::uint64_t packets_in_ = 0;
     bool read_since_tick_ = true;   // strand only
     bool wrote_since_tick_ = true;  // guarded by out_mutex_

@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstring>
 #include <future>
 #include <random>
@@ -26,6 +27,25 @@
 
 namespace otp::node_detail {
 namespace {
+
+// Counts connections still flushing at shutdown; the closing thread waits on it.
+class flush_latch {
+  public:
+    explicit flush_latch(std::size_t n) : left_(n) {}
+    void count_down() {
+        std::lock_guard lock(mu_);
+        if (left_ > 0 && --left_ == 0) cv_.notify_all();
+    }
+    void wait_for(std::chrono::milliseconds limit) {
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, limit, [&] { return left_ == 0; });
+    }
+
+  private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::size_t left_;
+};
 
 using tcp = boost::asio::ip::tcp;
 
@@ -458,6 +478,9 @@ void runtime::shutdown() {
         for (auto& p : procs)
             close_locked(p, atom("shutdown"));
     }
+    // What mailboxes sent before close() still goes out (as a BEAM node's exit
+    // flushes its distribution buffers), within opts_.close_flush_time.
+    auto flushed = std::make_shared<flush_latch>(conns.size());
     if (ex_) {
         // Socket operations belong on the executor; wait for them there.
         std::promise<void> done;
@@ -468,12 +491,14 @@ void runtime::shutdown() {
                 s->close(e);
             registration_.close();
             for (auto& c : conns)
-                c->close(make_error_code(node_errc::node_closed));
+                c->close_after_flush(make_error_code(node_errc::node_closed),
+                                     opts_.close_flush_time, [flushed] { flushed->count_down(); });
             done.set_value();
         };
         if (own_io_ && !threads_.empty() && !on_io_thread()) {
             boost::asio::post(ex_, closer);
             done.get_future().wait();
+            flushed->wait_for(opts_.close_flush_time + std::chrono::seconds(1));
         } else {
             closer();
         }
