@@ -108,7 +108,7 @@ class DistConnection : public ::testing::Test {
         o.decoder.fragments = (hs.flags & dflag::fragments) != 0;
         // The recorder outlives the connection's use of it: a non-owning pointer.
         auto c = std::make_shared<dist::connection>(
-            std::move(s), std::move(hs), o,
+            dist::dist_stream(std::move(s)), std::move(hs), o,
             std::shared_ptr<dist::connection_handler>(std::shared_ptr<void>{}, &rec));
         c->start();
         return c;

@@ -22,6 +22,7 @@ enum class handshake_errc {
     bad_status,         ///< an unknown or unexpected status message
     timeout,            ///< a step did not finish in time (net_setuptime)
     closed,             ///< the peer closed the connection during the handshake
+    peer_uses_tls,      ///< the peer speaks TLS on a link this node runs over plain TCP
 };
 /// The category of handshake_errc values; its name is "otp.handshake".
 const std::error_category& handshake_category() noexcept;

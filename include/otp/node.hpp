@@ -20,6 +20,7 @@
 #include "otp/mailbox.hpp"
 #include "otp/node_error.hpp"
 #include "otp/rpc.hpp"
+#include "otp/tls_options.hpp"
 
 namespace otp {
 
@@ -58,6 +59,11 @@ struct node_options {
     std::chrono::milliseconds setup_time{7'000};
     /// How long close() waits for connections to write what was sent before it.
     std::chrono::milliseconds close_flush_time{2'000};
+
+    /// Distribution over TLS, like `erl -proto_dist inet_tls -ssl_dist_optfile F`
+    /// (load_ssl_dist_optfile reads F): every connection, dialled or accepted, runs TLS;
+    /// epmd stays plain. Unset: plain TCP. Invalid settings make the node fail to start.
+    std::optional<tls_options> tls;
 
     /// Threads the node starts to run its I/O; ignored when `executor` is set.
     unsigned io_threads = 1;

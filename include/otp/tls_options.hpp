@@ -15,8 +15,9 @@
 
 namespace otp {
 
-/// Why TLS settings were refused. Reading an option file fills parse_error_info with the
-/// same code, the line and column of the offending text and a message naming the option.
+/// Why TLS settings were refused (syntax_error .. file_error: reading an option file fills
+/// parse_error_info with the code, the line and column and a message naming the option),
+/// or why a TLS connection failed (handshake_failed and after: the connection ends with it).
 enum class tls_errc {
     syntax_error = 1,  ///< the file is not an Erlang term (bad token, missing bracket, ...)
     not_literal,       ///< an expression erl would evaluate: a call, a variable, `fun(..) -> end`
@@ -28,6 +29,19 @@ enum class tls_errc {
     incompatible_options,  ///< options that contradict each other (ssl refuses them too)
     unsupported,           ///< a value otpcpp cannot apply and must not ignore (funs, CRL checks)
     file_error,            ///< the option file cannot be read
+    bad_credentials,  ///< a certificate, key or CA file cannot be loaded (or key and cert differ)
+
+    handshake_failed = 100,  ///< the TLS handshake failed (no common cipher, a bad message ...)
+    handshake_timeout,       ///< the TLS handshake did not finish within net_setuptime
+    not_tls,                 ///< the peer does not speak TLS (a plain-TCP node)
+    protocol_version,        ///< no TLS version both sides accept
+    unknown_ca,              ///< a certificate chain does not lead to a trusted CA (either side)
+    certificate_expired,     ///< a certificate is out of its validity period (either side)
+    bad_certificate_usage,   ///< a certificate lacks the key usage of its role (EKU)
+    bad_certificate,         ///< a certificate was refused for another reason
+    hostname_mismatch,       ///< the server's certificate does not name the dialled host
+    no_peer_certificate,     ///< the client sent no certificate but one is required
+    node_name_mismatch,      ///< verify_node_name: the certificate does not name the node's host
 };
 /// The category of tls_errc values; its name is "otp.tls".
 const std::error_category& tls_category() noexcept;
@@ -137,6 +151,11 @@ struct tls_options {
     /// and socket options the distribution sets itself (packet, active, mode, nodelay,
     /// deliver, erl_dist, and the bare atoms binary, list, inet, inet6, {raw, ...}).
     std::vector<tls_ignored_option> ignored;
+    /// otpcpp only (never read from the file; OTP has no such check): on every
+    /// connection, also an accepted one, the peer's certificate must name the host part
+    /// of the node name the peer gives in the handshake (as a client checks a server's).
+    /// Refused peers are answered `not_allowed` (tls_errc::node_name_mismatch here).
+    bool verify_node_name = false;
 
     /// Equal when every field is.
     friend bool operator==(const tls_options&, const tls_options&) = default;

@@ -27,6 +27,10 @@ using decide_fn = std::function<acceptor_decision(acceptor_fsm&)>;
 /// Completion of a handshake: the error, or the established connection's facts.
 using handshake_done = otp::detail::unique_callback<std::error_code, handshake_result>;
 
+/// Turns a stream's I/O error into the handshake's (e.g. TLS alerts into tls_errc);
+/// empty: EOF and resets are handshake_errc::closed, the rest is passed on.
+using io_error_fn = std::function<std::error_code(const boost::system::error_code&)>;
+
 /// One handshake in progress. Keeps itself alive until it completes; the stream must
 /// outlive it. Not thread-safe: use it from the stream's executor (or strand).
 template <class Stream, class Fsm>
@@ -34,9 +38,10 @@ class driver : public std::enable_shared_from_this<driver<Stream, Fsm>> {
   public:
     /// Starts the handshake; `done` is called exactly once, never from inside start().
     static void start(Stream& stream, Fsm fsm, std::chrono::milliseconds step_timeout,
-                      decide_fn decide, handshake_done done) {
+                      decide_fn decide, handshake_done done, io_error_fn map_io = nullptr) {
         auto d = std::shared_ptr<driver>(
             new driver(stream, std::move(fsm), step_timeout, std::move(decide), std::move(done)));
+        d->map_io_ = std::move(map_io);
         boost::asio::post(stream.get_executor(), [d] { d->run(d->fsm_.resume({})); });
     }
 
@@ -104,6 +109,7 @@ class driver : public std::enable_shared_from_this<driver<Stream, Fsm>> {
 
     std::error_code io_error(const boost::system::error_code& ec) const {
         if (timed_out_) return make_error_code(handshake_errc::timeout);
+        if (map_io_) return map_io_(ec);
         if (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset)
             return make_error_code(handshake_errc::closed);
         return ec;
@@ -122,6 +128,7 @@ class driver : public std::enable_shared_from_this<driver<Stream, Fsm>> {
     std::chrono::milliseconds timeout_;
     decide_fn decide_;
     handshake_done done_;
+    io_error_fn map_io_;
     std::array<std::uint8_t, 1024> buf_{};
     bool timed_out_ = false;
     bool finished_ = false;

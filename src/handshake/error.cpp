@@ -37,6 +37,8 @@ class handshake_category_impl final : public std::error_category {
                 return "handshake step timed out";
             case handshake_errc::closed:
                 return "connection closed during handshake";
+            case handshake_errc::peer_uses_tls:
+                return "the peer speaks TLS (this node is not configured for TLS distribution)";
         }
         return "unknown otp.handshake error";
     }

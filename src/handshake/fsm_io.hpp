@@ -30,6 +30,8 @@ class fsm_io {
                 return {step::kind::read, {}, {}};
             case message_reader::status::too_large:
                 return fail(handshake_errc::message_too_large);
+            case message_reader::status::tls_record:
+                return fail(handshake_errc::peer_uses_tls);
             case message_reader::status::message:
                 return on_message(body);
         }

@@ -150,6 +150,10 @@ message_reader::status message_reader::next(std::span<const std::uint8_t>& body)
     const std::size_t avail = buf_.size() - pos_;
     if (avail < width_) return status::need_more;
     const std::size_t len = get(&buf_[pos_], static_cast<int>(width_));
+    // 0x16 0x03: a ClientHello (a TLS node dialling us); 0x15 0x03: an alert (a TLS
+    // node refusing our plain handshake). Only the very first bytes can be these.
+    if (width_ == 2 && pos_ == 0 && (buf_[0] == 0x16 || buf_[0] == 0x15) && buf_[1] == 0x03)
+        return status::tls_record;
     if (len > max_) return status::too_large;
     if (avail < width_ + len) return status::need_more;
     body = std::span<const std::uint8_t>(&buf_[pos_ + width_], len);

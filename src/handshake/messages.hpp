@@ -69,7 +69,9 @@ class message_reader {
     void feed(std::span<const std::uint8_t> bytes) {
         buf_.insert(buf_.end(), bytes.begin(), bytes.end());
     }
-    enum class status { message, need_more, too_large };
+    /// tls_record: the stream starts with a TLS record (a TLS peer on a plain-TCP
+    /// link), told apart because no 2-byte-framed first message is that long.
+    enum class status { message, need_more, too_large, tls_record };
     /// The next whole message body (valid until the next call), or why there is none.
     status next(std::span<const std::uint8_t>& body);
     /// Bytes received after the last message taken.

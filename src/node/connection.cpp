@@ -17,10 +17,10 @@ constexpr std::size_t coalesce_limit = 64 * 1024;
 
 }  // namespace
 
-connection::connection(socket s, handshake_result hs, connection_options opts,
+connection::connection(dist_stream s, handshake_result hs, connection_options opts,
                        std::shared_ptr<connection_handler> h)
-    : strand_(boost::asio::make_strand(s.get_executor())),
-      sock_(std::move(s)),
+    : strand_(boost::asio::make_strand(s.socket().get_executor())),
+      stream_(std::move(s)),
       hs_(std::move(hs)),
       opts_(std::move(opts)),
       handler_(std::move(h)),
@@ -74,19 +74,20 @@ void connection::read() {
         rbegin_ = 0;
         rend_ = pending;
     }
-    sock_.async_read_some(
-        boost::asio::buffer(rbuf_->data() + rend_, rbuf_->size() - rend_),
-        boost::asio::bind_executor(
-            strand_,
-            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                if (ec) {
-                    if (self->finished_) return;
-                    const bool eof =
-                        ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset;
-                    return self->finish(eof ? make_error_code(dist_errc::closed) : ec);
-                }
-                self->on_read(n);
-            }));
+    auto on_read = boost::asio::bind_executor(
+        strand_, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+            if (ec) {
+                if (self->finished_) return;
+                const std::error_code why = self->stream_error(ec);
+                if (why != dist_errc::closed)
+                    self->opts_.log->warn("dist: closing connection to {}: {}", self->peer_.name(),
+                                          why.message());
+                return self->finish(why);
+            }
+            self->on_read(n);
+        });
+    const auto buf = boost::asio::buffer(rbuf_->data() + rend_, rbuf_->size() - rend_);
+    stream_.visit([&](auto& s) { s.async_read_some(buf, std::move(on_read)); });
 }
 
 void connection::on_read(std::size_t n) {
@@ -176,21 +177,27 @@ void connection::write_queued() {
     bufs.reserve(in_flight_.size());
     for (const auto& b : in_flight_)
         bufs.emplace_back(b.data(), b.size());
-    boost::asio::async_write(
-        sock_, bufs,
-        boost::asio::bind_executor(
-            strand_, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                self->in_flight_.clear();
-                if (ec) {
-                    {
-                        std::lock_guard lock(self->out_mutex_);
-                        self->writing_ = false;
-                    }
-                    if (!self->finished_) self->finish(make_error_code(dist_errc::closed));
-                    return;
+    auto on_written = boost::asio::bind_executor(
+        strand_, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+            self->in_flight_.clear();
+            if (ec) {
+                {
+                    std::lock_guard lock(self->out_mutex_);
+                    self->writing_ = false;
                 }
-                self->write_queued();
-            }));
+                if (!self->finished_) self->finish(self->stream_error(ec));
+                return;
+            }
+            self->write_queued();
+        });
+    stream_.visit([&](auto& s) { boost::asio::async_write(s, bufs, std::move(on_written)); });
+}
+
+std::error_code connection::stream_error(const boost::system::error_code& ec) {
+    if (auto* tls = stream_.tls()) return tls_stream_error(ec, *tls);
+    if (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset)
+        return make_error_code(dist_errc::closed);
+    return ec;
 }
 
 void connection::tick() {
@@ -256,9 +263,11 @@ void connection::finish(std::error_code why) {
         closed_ = true;
         queued_.clear();
     }
+    // No TLS close_notify: OTP does not send one either, and waiting for the peer's
+    // would hold the close up.
     boost::system::error_code ignored;
-    sock_.shutdown(socket::shutdown_both, ignored);
-    sock_.close(ignored);
+    stream_.socket().shutdown(dist_stream::tcp_socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
     ticker_.cancel();
     flush_timer_.cancel();
     opts_.log->info("dist: connection to {} closed: {}", peer_.name(), why.message());

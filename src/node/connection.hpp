@@ -16,6 +16,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "node/control.hpp"
+#include "node/dist_stream.hpp"
 #include "node/frame.hpp"
 #include "node/packet_decoder.hpp"
 #include "otp/handshake.hpp"
@@ -47,10 +48,8 @@ struct connection_options {
 /// runs on the connection's strand.
 class connection : public std::enable_shared_from_this<connection> {
   public:
-    using socket = boost::asio::ip::tcp::socket;
-
     /// The connection keeps `h` alive until it has reported on_closed.
-    connection(socket s, handshake_result hs, connection_options opts,
+    connection(dist_stream s, handshake_result hs, connection_options opts,
                std::shared_ptr<connection_handler> h);
 
     /// Starts reading (the handshake's leftover bytes first) and ticking.
@@ -82,9 +81,10 @@ class connection : public std::enable_shared_from_this<connection> {
     void tick();
     void finish(std::error_code why);
     bool writing_now();
+    std::error_code stream_error(const boost::system::error_code& ec);
 
-    boost::asio::strand<socket::executor_type> strand_;
-    socket sock_;
+    boost::asio::strand<dist_stream::tcp_socket::executor_type> strand_;
+    dist_stream stream_;
     handshake_result hs_;
     connection_options opts_;
     std::shared_ptr<connection_handler> handler_;

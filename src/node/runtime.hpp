@@ -150,11 +150,12 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     // Accepting and dialling (runtime_connect.cpp).
     std::error_code listen();
     void accept_next();
-    void on_accepted(std::shared_ptr<boost::asio::ip::tcp::socket> sock);
+    void on_accepted(std::shared_ptr<boost::asio::ip::tcp::socket> sock,
+                     std::shared_ptr<dist::tls_stream> tls);
     void start_dial(atom node, attempt_id attempt);
-    void handshake_dial(std::shared_ptr<boost::asio::ip::tcp::socket> sock, atom node,
-                        attempt_id attempt);
-    std::shared_ptr<dist::connection> open_connection(boost::asio::ip::tcp::socket sock,
+    void handshake_dial(std::shared_ptr<boost::asio::ip::tcp::socket> sock,
+                        std::shared_ptr<dist::tls_stream> tls, atom node, attempt_id attempt);
+    std::shared_ptr<dist::connection> open_connection(dist::dist_stream stream,
                                                       handshake_result hs);
     std::pair<std::string, std::string> cookies_for(const std::string& peer) const;
 
@@ -188,6 +189,7 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     std::vector<std::thread> threads_;
     std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
     std::unique_ptr<epmd::client> epmd_;
+    std::shared_ptr<const dist::tls_config> tls_;  // set: distribution over TLS
     epmd::registration registration_;
 
     mutable std::mutex mu_;

@@ -28,6 +28,44 @@
 namespace otp::node_detail {
 namespace {
 
+using tcp = boost::asio::ip::tcp;
+
+// Runs the Erlang handshake on `sock`, or with TLS on `tls` once the TLS handshake
+// (client when dialling, server when accepting) is done; both within `limit` per step.
+template <class Fsm>
+void start_handshake(const std::shared_ptr<tcp::socket>& sock,
+                     const std::shared_ptr<dist::tls_stream>& tls, Fsm fsm,
+                     std::chrono::milliseconds limit, handshake::decide_fn decide,
+                     handshake::handshake_done done) {
+    if (!tls)
+        return handshake::driver<tcp::socket, Fsm>::start(*sock, std::move(fsm), limit,
+                                                          std::move(decide), std::move(done));
+    constexpr auto role = std::is_same_v<Fsm, handshake::initiator_fsm>
+                              ? boost::asio::ssl::stream_base::client
+                              : boost::asio::ssl::stream_base::server;
+    dist::async_tls_handshake(
+        tls, role, limit,
+        [tls, fsm = std::move(fsm), limit, decide = std::move(decide),
+         done = std::move(done)](std::error_code ec) mutable {
+            if (ec) return done(ec, handshake_result{});
+            // TLS alerts can still come inside the Erlang handshake (TLS 1.3 judges the
+            // client's certificate after the client thinks it is done).
+            auto map_io = [tls](const boost::system::error_code& e) {
+                const std::error_code r = dist::tls_stream_error(e, *tls);
+                return r == dist_errc::closed ? make_error_code(handshake_errc::closed) : r;
+            };
+            handshake::driver<dist::tls_stream, Fsm>::start(
+                *tls, std::move(fsm), limit, std::move(decide), std::move(done), map_io);
+        });
+}
+
+// The otpcpp-only check: the peer's certificate names the host of the node it claims.
+bool names_node(dist::tls_stream& tls, const std::string& node_name) {
+    const auto at = node_name.find('@');
+    return at != std::string::npos &&
+           dist::peer_certificate_names_host(tls, node_name.substr(at + 1));
+}
+
 // Counts connections still flushing at shutdown; the closing thread waits on it.
 class flush_latch {
   public:
@@ -46,8 +84,6 @@ class flush_latch {
     std::condition_variable cv_;
     std::size_t left_;
 };
-
-using tcp = boost::asio::ip::tcp;
 
 std::uint32_t random_u32() {
     std::uint32_t v = 0;
@@ -118,6 +154,18 @@ std::error_code runtime::init() {
         cookie_ = cf->cookie;
     }
 
+    if (opts_.tls) {
+        std::string why;
+        auto t = dist::tls_config::make(*opts_.tls, why);
+        if (!t) {
+            log_->error("node {}: TLS settings refused: {}", nn->full(), why);
+            return t.error();
+        }
+        tls_ = std::move(*t);
+        for (const auto& i : opts_.tls->ignored)
+            log_->info("node {}: TLS option {} ({} list) has no effect: {}", nn->full(), i.option,
+                       to_string(i.role), i.reason);
+    }
     if (opts_.executor) {
         ex_ = *opts_.executor;
     } else {
@@ -217,33 +265,39 @@ std::pair<std::string, std::string> runtime::cookies_for(const std::string& peer
     return {c, c};
 }
 
-std::shared_ptr<dist::connection> runtime::open_connection(tcp::socket sock, handshake_result hs) {
+std::shared_ptr<dist::connection> runtime::open_connection(dist::dist_stream stream,
+                                                           handshake_result hs) {
     dist::connection_options o;
     o.net_ticktime = opts_.net_ticktime;
     o.log = log_;
     o.decoder.header_format = (hs.flags & (dflag::dist_hdr_atom_cache | dflag::fragments)) != 0;
     o.decoder.fragments = (hs.flags & dflag::fragments) != 0;
-    return std::make_shared<dist::connection>(std::move(sock), std::move(hs), o,
+    return std::make_shared<dist::connection>(std::move(stream), std::move(hs), o,
                                               shared_from_this());
 }
 
 // --- accepting -----------------------------------------------------------------------
 
 void runtime::accept_next() {
-    auto sock = std::make_shared<tcp::socket>(ex_);
+    // With TLS the TCP socket lives inside its TLS stream; `sock` points at it and
+    // keeps the stream alive, so the plain and TLS paths hold sockets alike.
+    std::shared_ptr<dist::tls_stream> tls = tls_ ? tls_->server_stream(ex_) : nullptr;
+    auto sock = tls ? std::shared_ptr<tcp::socket>(tls, &tls->next_layer())
+                    : std::make_shared<tcp::socket>(ex_);
     acceptor_->async_accept(
-        *sock, [self = shared_from_this(), sock](const boost::system::error_code& ec) {
+        *sock, [self = shared_from_this(), sock, tls](const boost::system::error_code& ec) {
             if (ec) {
                 if (ec == boost::asio::error::operation_aborted || !self->running_) return;
                 self->log_->warn("node {}: accept failed: {}", self->name().name(), ec.message());
             } else {
-                self->on_accepted(sock);
+                self->on_accepted(sock, tls);
             }
             if (self->running_) self->accept_next();
         });
 }
 
-void runtime::on_accepted(std::shared_ptr<tcp::socket> sock) {
+void runtime::on_accepted(std::shared_ptr<tcp::socket> sock,
+                          std::shared_ptr<dist::tls_stream> tls) {
     {
         lock_t lock(mu_);
         if (!running_) return;
@@ -258,11 +312,12 @@ void runtime::on_accepted(std::shared_ptr<tcp::socket> sock) {
     cfg.our_creation = creation();
     cfg.challenge = random_u32();
     cfg.required_flags = required_flags();
+    cfg.frame.length_width = tls ? 4 : 2;
     auto attempt = std::make_shared<attempt_id>(0);
     auto peer_name = std::make_shared<atom>();
-    handshake::driver<tcp::socket, handshake::acceptor_fsm>::start(
-        *sock, handshake::acceptor_fsm(cfg), opts_.setup_time,
-        [weak = weak_from_this(), attempt, peer_name](handshake::acceptor_fsm& fsm) {
+    start_handshake(
+        sock, tls, handshake::acceptor_fsm(cfg), opts_.setup_time,
+        [weak = weak_from_this(), attempt, peer_name, tls](handshake::acceptor_fsm& fsm) {
             handshake::acceptor_decision d;
             auto self = weak.lock();
             if (!self) {
@@ -273,6 +328,12 @@ void runtime::on_accepted(std::shared_ptr<tcp::socket> sock) {
             std::tie(d.cookie, d.peer_cookie) = self->cookies_for(peer);
             if (fsm.peer_wants_name()) {
                 // Dynamic names are not given out: we are not a name server.
+                d.status = handshake_status::not_allowed;
+                return d;
+            }
+            if (tls && self->tls_->verify_node_name() && !names_node(*tls, peer)) {
+                self->log_->warn("node {}: refusing {}: {}", self->name().name(), peer,
+                                 make_error_code(tls_errc::node_name_mismatch).message());
                 d.status = handshake_status::not_allowed;
                 return d;
             }
@@ -305,8 +366,8 @@ void runtime::on_accepted(std::shared_ptr<tcp::socket> sock) {
             }
             return d;
         },
-        [weak = weak_from_this(), sock, attempt, peer_name](std::error_code ec,
-                                                            handshake_result hs) {
+        [weak = weak_from_this(), sock, tls, attempt, peer_name](std::error_code ec,
+                                                                 handshake_result hs) {
             auto self = weak.lock();
             if (!self) return;
             {
@@ -322,7 +383,8 @@ void runtime::on_accepted(std::shared_ptr<tcp::socket> sock) {
                 if (*attempt) self->finish_attempt(*peer_name, *attempt, ec, nullptr);
                 return;
             }
-            auto conn = self->open_connection(std::move(*sock), std::move(hs));
+            auto conn = self->open_connection(
+                tls ? dist::dist_stream(tls) : dist::dist_stream(std::move(*sock)), std::move(hs));
             self->finish_attempt(*peer_name, *attempt, {}, std::move(conn));
         });
 }
@@ -337,7 +399,10 @@ void runtime::start_dial(atom node, attempt_id attempt) {
     }
     // The dial's socket lives on a strand: the accept path may close it (ok_simultaneous)
     // from another I/O thread, and Asio sockets are not thread-safe.
-    auto sock = std::make_shared<tcp::socket>(boost::asio::make_strand(ex_));
+    const auto strand = boost::asio::make_strand(ex_);
+    std::shared_ptr<dist::tls_stream> tls = tls_ ? tls_->client_stream(strand, nn->host) : nullptr;
+    auto sock = tls ? std::shared_ptr<tcp::socket>(tls, &tls->next_layer())
+                    : std::make_shared<tcp::socket>(strand);
     {
         lock_t lock(mu_);
         auto it = peers_.find(node);
@@ -361,8 +426,8 @@ void runtime::start_dial(atom node, attempt_id attempt) {
                        what, ec.message());
         rt->finish_attempt(node, attempt, ec, nullptr);
     };
-    client->async_port_please(nn->alive, [self, client, sock, node, attempt, host = nn->host, fail](
-                                             std::error_code ec, epmd::node_entry entry) {
+    client->async_port_please(nn->alive, [self, client, sock, tls, node, attempt, host = nn->host,
+                                          fail](std::error_code ec, epmd::node_entry entry) {
         if (ec)
             return fail(ec == epmd_errc::not_found ? make_error_code(node_errc::unreachable) : ec,
                         "epmd lookup");
@@ -371,26 +436,27 @@ void runtime::start_dial(atom node, attempt_id attempt) {
         auto resolver = std::make_shared<tcp::resolver>(rt->ex_);
         resolver->async_resolve(
             host, std::to_string(entry.port),
-            [self, resolver, sock, node, attempt, fail](const boost::system::error_code& rec,
-                                                        tcp::resolver::results_type eps) {
+            [self, resolver, sock, tls, node, attempt, fail](const boost::system::error_code& rec,
+                                                             tcp::resolver::results_type eps) {
                 if (rec) return fail(make_error_code(node_errc::unreachable), "resolve");
                 // Every use of the socket runs on its strand.
-                boost::asio::dispatch(
-                    sock->get_executor(), [self, sock, node, attempt, fail, eps = std::move(eps)] {
-                        boost::asio::async_connect(
-                            *sock, eps,
-                            [self, sock, node, attempt, fail](const boost::system::error_code& cec,
-                                                              const tcp::endpoint&) {
-                                if (cec)
-                                    return fail(make_error_code(node_errc::unreachable), "connect");
-                                if (auto rt = self.lock()) rt->handshake_dial(sock, node, attempt);
-                            });
-                    });
+                boost::asio::dispatch(sock->get_executor(), [self, sock, tls, node, attempt, fail,
+                                                             eps = std::move(eps)] {
+                    boost::asio::async_connect(
+                        *sock, eps,
+                        [self, sock, tls, node, attempt, fail](const boost::system::error_code& cec,
+                                                               const tcp::endpoint&) {
+                            if (cec)
+                                return fail(make_error_code(node_errc::unreachable), "connect");
+                            if (auto rt = self.lock()) rt->handshake_dial(sock, tls, node, attempt);
+                        });
+                });
             });
     });
 }
 
-void runtime::handshake_dial(std::shared_ptr<tcp::socket> sock, atom node, attempt_id attempt) {
+void runtime::handshake_dial(std::shared_ptr<tcp::socket> sock,
+                             std::shared_ptr<dist::tls_stream> tls, atom node, attempt_id attempt) {
     {
         // An incoming connection from the same node may have taken this attempt's
         // place while we looked the node up (ok_simultaneous): then the peer must not
@@ -415,9 +481,11 @@ void runtime::handshake_dial(std::shared_ptr<tcp::socket> sock, atom node, attem
     std::tie(cfg.cookie, cfg.peer_cookie) = cookies_for(std::string(node.name()));
     cfg.challenge = random_u32();
     cfg.required_flags = required_flags();
-    handshake::driver<tcp::socket, handshake::initiator_fsm>::start(
-        *sock, handshake::initiator_fsm(cfg), opts_.setup_time, nullptr,
-        [weak = weak_from_this(), sock, node, attempt](std::error_code ec, handshake_result hs) {
+    cfg.frame.length_width = tls ? 4 : 2;
+    start_handshake(
+        sock, tls, handshake::initiator_fsm(cfg), opts_.setup_time, nullptr,
+        [weak = weak_from_this(), sock, tls, node, attempt](std::error_code ec,
+                                                            handshake_result hs) {
             auto self = weak.lock();
             if (!self) return;
             if (ec == handshake_errc::nok) {
@@ -440,7 +508,8 @@ void runtime::handshake_dial(std::shared_ptr<tcp::socket> sock, atom node, attem
                                  node.name(), ec.message());
                 return self->finish_attempt(node, attempt, ec, nullptr);
             }
-            auto conn = self->open_connection(std::move(*sock), std::move(hs));
+            auto conn = self->open_connection(
+                tls ? dist::dist_stream(tls) : dist::dist_stream(std::move(*sock)), std::move(hs));
             self->finish_attempt(node, attempt, {}, std::move(conn));
         });
 }

@@ -41,6 +41,30 @@ class tls_category_impl final : public std::error_category {
                 return "TLS option not supported by otpcpp";
             case tls_errc::file_error:
                 return "TLS option file cannot be read";
+            case tls_errc::bad_credentials:
+                return "TLS certificate, key or CA file cannot be loaded";
+            case tls_errc::handshake_failed:
+                return "TLS handshake failed";
+            case tls_errc::handshake_timeout:
+                return "TLS handshake timed out";
+            case tls_errc::not_tls:
+                return "the peer does not speak TLS";
+            case tls_errc::protocol_version:
+                return "no TLS version both sides accept";
+            case tls_errc::unknown_ca:
+                return "TLS certificate from an unknown CA";
+            case tls_errc::certificate_expired:
+                return "TLS certificate expired or not yet valid";
+            case tls_errc::bad_certificate_usage:
+                return "TLS certificate not valid for its role (extended key usage)";
+            case tls_errc::bad_certificate:
+                return "TLS certificate refused";
+            case tls_errc::hostname_mismatch:
+                return "TLS server certificate does not name the dialled host";
+            case tls_errc::no_peer_certificate:
+                return "TLS peer sent no certificate";
+            case tls_errc::node_name_mismatch:
+                return "TLS certificate does not name the peer node's host";
         }
         return "unknown otp.tls error";
     }

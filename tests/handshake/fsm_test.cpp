@@ -189,6 +189,37 @@ TEST(HandshakeAcceptor, OversizedMessageIsRefused) {
     EXPECT_EQ(s.error, handshake_errc::message_too_large);
 }
 
+TEST(HandshakeAcceptor, TlsClientHelloOnPlainLinkIsNamed) {
+    // A TLS node dialling a plain one starts with a ClientHello record: 16 03 01 len.
+    acceptor_fsm fsm(acc_cfg());
+    ASSERT_EQ(fsm.resume({}).what, step::kind::read);
+    const std::uint8_t hello[] = {0x16, 0x03, 0x01, 0x00, 0xf4, 0x01, 0x00, 0x00, 0xf0};
+    const step s = fsm.resume(hello);
+    EXPECT_EQ(s.what, step::kind::failed);
+    EXPECT_EQ(s.error, handshake_errc::peer_uses_tls);
+}
+
+TEST(HandshakeAcceptor, TlsLikeBytesUnderTlsFramingAreJustTooLarge) {
+    // Inside TLS the same bytes are a 4-byte length, far over the limit.
+    acceptor_config cfg = acc_cfg();
+    cfg.frame.length_width = 4;
+    acceptor_fsm fsm(cfg);
+    ASSERT_EQ(fsm.resume({}).what, step::kind::read);
+    const std::uint8_t hello[] = {0x16, 0x03, 0x01, 0x00, 0xf4};
+    EXPECT_EQ(fsm.resume(hello).error, handshake_errc::message_too_large);
+}
+
+TEST(HandshakeInitiator, TlsAlertAnsweringOurNameIsNamed) {
+    // A TLS node reading our plain `N` answers with an alert record (15 03 03 00 02 ...).
+    initiator_fsm fsm(init_cfg());
+    ASSERT_EQ(fsm.resume({}).what, step::kind::write);
+    ASSERT_EQ(fsm.resume({}).what, step::kind::read);
+    const std::uint8_t alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46};
+    const step s = fsm.resume(alert);
+    EXPECT_EQ(s.what, step::kind::failed);
+    EXPECT_EQ(s.error, handshake_errc::peer_uses_tls);
+}
+
 TEST(HandshakeInitiator, ChallengeFromAnotherNodeIsRefused) {
     initiator_fsm fsm(init_cfg());
     ASSERT_EQ(fsm.resume({}).what, step::kind::write);
