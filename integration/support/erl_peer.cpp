@@ -30,8 +30,13 @@ void ErlPeer::TearDown() {
     epmd_.reset();
 }
 
-std::unique_ptr<process> ErlPeer::start_erl(const std::string& sname) {
-    auto p = std::make_unique<process>(erl_args(sname, cookie_, beam_path()), epmd_->env());
+std::unique_ptr<process> ErlPeer::start_erl(const std::string& sname,
+                                            std::vector<std::string> extra) {
+    auto args = beam_path();
+    const auto fixture_args = erl_extra_args();
+    args.insert(args.end(), fixture_args.begin(), fixture_args.end());
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto p = std::make_unique<process>(erl_args(sname, cookie_, args), epmd_->env());
     boost::asio::io_context io;
     epmd::client_options o;
     o.port = epmd_->port();

@@ -22,8 +22,12 @@ class ErlPeer : public ::testing::Test {
     node_options node_opts(const std::string& stem = "cpp") const;
     /// A running C++ node.
     std::unique_ptr<node> make_node(const std::string& stem = "cpp");
-    /// Starts another erl node (same epmd and cookie) and waits for its registration.
-    std::unique_ptr<process> start_erl(const std::string& sname);
+    /// Starts another erl node (same epmd and cookie) and waits for its registration;
+    /// `extra` goes on its command line after erl_extra_args().
+    std::unique_ptr<process> start_erl(const std::string& sname,
+                                       std::vector<std::string> extra = {});
+    /// Flags every erl node of the fixture gets (TLS fixtures add -proto_dist ...).
+    virtual std::vector<std::string> erl_extra_args() const { return {}; }
 
     /// The erl node's full name.
     atom erl() const { return atom(erl_sname_ + "@" + host_); }
