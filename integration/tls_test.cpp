@@ -4,12 +4,15 @@
 // its own error; TLS 1.2 and 1.3; renegotiation started by OTP in both roles.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "otp/call.hpp"
 #include "otp/handshake.hpp"
 #include "otp/node.hpp"
 #include "otp/text.hpp"
 #include "otp/tls_options.hpp"
 #include "support/erl_peer.hpp"
+#include "support/process.hpp"
 #include "support/test_certs.hpp"
 #include "support/tls_erl.hpp"
 
@@ -61,9 +64,10 @@ class TlsWithErl : public ErlPeer {
         return std::make_unique<node>(tls_node_opts(erl_tls_, stem));
     }
     // The erl node dials `n` (net_adm:ping from an Erlang process there).
-    term erl_pings(mailbox& m, const node& n) {
+    term erl_pings(mailbox& m, const node& n) { return erl_pings(m, n.name()); }
+    term erl_pings(mailbox& m, atom n) {
         const pid p = puppet(m);
-        return cmd(m, p, tuple(atom("apply"), atom("net_adm"), atom("ping"), list(n.name())));
+        return cmd(m, p, tuple(atom("apply"), atom("net_adm"), atom("ping"), list(n)));
     }
     // The protocol erl reports for its link to `n` (tls when it runs over TLS).
     std::string erl_link_protocol(mailbox& m, const node& n) {
@@ -294,5 +298,64 @@ TEST_F(Tls13WithErl, Tls13ConnectsAndTls12OnlyIsRefused) {
     node old(tls_node_opts(o, "tls12"));
     EXPECT_EQ(old.connect(erl(), 10s), tls_errc::protocol_version);
 }
+
+// The CLI's --tls FILE: the same optfile as erl's, on every subcommand that runs a node.
+#ifdef OTPCPP_CLI_PATH
+class TlsCli : public TlsWithErl {
+  protected:
+    std::vector<std::string> cli(std::vector<std::string> args) const {
+        args.insert(args.begin(), OTPCPP_CLI_PATH);
+        for (std::string more : {std::string("--cookie"), cookie_, std::string("--epmd-port"),
+                                 std::to_string(epmd_->port())})
+            args.push_back(std::move(more));
+        return args;
+    }
+    struct ran {
+        std::optional<int> status;
+        std::string out, err;
+    };
+    ran run(std::vector<std::string> args) const {
+        process p(cli(std::move(args)));
+        ran r;
+        r.status = p.wait_exit(20s);
+        r.out = p.out();
+        r.err = p.err();
+        return r;
+    }
+};
+
+TEST_F(TlsCli, PingAndCallOverTls) {
+    const std::string f = erl_optfile_.string();
+    auto ping = run({"ping", "--node", erl_sname_, "--tls", f});
+    EXPECT_EQ(ping.status, 0) << ping.err;
+    EXPECT_EQ(ping.out, "pong\n");
+    auto call = run({"call", "--node", erl_sname_, "--tls", f, "-a", "erlang node"});
+    EXPECT_EQ(call.status, 0) << call.err;
+    EXPECT_EQ(call.out, std::string(erl().name()) + "\n");
+    // Without --tls the TLS node cannot be reached.
+    auto plain = run({"ping", "--node", erl_sname_});
+    EXPECT_EQ(plain.status, 1);
+    EXPECT_EQ(plain.out, "pang\n");
+}
+
+TEST_F(TlsCli, MirrorServesOverTls) {
+    const std::string sname = unique_name("mirror");
+    process mirror(cli({"mirror", "--sname", sname, "--tls", erl_optfile_.string()}));
+    ASSERT_TRUE(mirror.wait_for_output("\n", 10s)) << mirror.err();
+    auto n = make_tls_node();
+    auto m = n->create_mailbox();
+    EXPECT_EQ(erl_pings(m, atom(sname + "@" + host_)), term(atom("pong")));
+}
+
+TEST_F(TlsCli, ABadTlsFileIsAUsageError) {
+    const auto bad = dir_->path() / "bad.conf";
+    std::ofstream(bad) << "[{server, [{certfile, \"x.pem\"}, {depth, -1}]}].\n";
+    auto r = run({"ping", "--node", erl_sname_, "--tls", bad.string()});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.out, "");
+    EXPECT_NE(r.err.find("bad.conf:1:"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("depth"), std::string::npos) << r.err;
+}
+#endif
 
 }  // namespace

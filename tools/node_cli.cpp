@@ -21,6 +21,9 @@ void add_node_options(CLI::App* sub, node_cli_options& o) {
     sub->add_option("--net-ticktime", o.net_ticktime, "net_ticktime in seconds")
         ->check(CLI::Range(1, 3600))
         ->capture_default_str();
+    sub->add_option("--tls", o.tls_file,
+                    "Distribution over TLS, set up by FILE in erl's -ssl_dist_optfile format")
+        ->type_name("FILE");
     sub->add_flag("-v,--verbose", o.verbosity, "Log on stderr (twice: more)");
     sub->add_option("--log-level", o.log_level, "Log level: debug, info, warn, error, off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error", "off"}));
@@ -38,6 +41,12 @@ node_options make_node_options(const node_cli_options& o) {
     if (o.epmd_port != 0) n.epmd_port = static_cast<std::uint16_t>(o.epmd_port);
     n.hidden = o.hidden;
     n.net_ticktime = std::chrono::seconds(o.net_ticktime);
+    if (!o.tls_file.empty()) {
+        parse_error_info where;
+        auto tls = load_ssl_dist_optfile(o.tls_file, where);
+        if (!tls) throw failure("--tls: " + where.message, 2);
+        n.tls = std::move(*tls);
+    }
     auto log = stderr_logger(o.verbosity);
     if (!o.log_level.empty())
         log->set_level(spdlog::level::from_str(o.log_level == "warning" ? "warn" : o.log_level));

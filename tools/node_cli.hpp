@@ -1,5 +1,5 @@
 // The options every subcommand that runs a node shares (--sname, --name, --cookie,
-// --epmd-port, --hidden, --net-ticktime, -v/--log-level), and turning them into
+// --epmd-port, --hidden, --net-ticktime, --tls, -v/--log-level), and turning them into
 // otp::node_options.
 #pragma once
 
@@ -23,13 +23,14 @@ struct node_cli_options {
     int net_ticktime = 60;
     int verbosity = 0;
     std::string log_level;
+    std::string tls_file;  ///< an erl -ssl_dist_optfile: distribution over TLS
 };
 
 /// Adds the node options to `sub`, storing into `o` (which must outlive parsing).
 void add_node_options(CLI::App* sub, node_cli_options& o);
 
 /// The otp::node_options they stand for; throws failure on contradictions
-/// (--sname with --name).
+/// (--sname with --name) and on a --tls file that cannot be read (with line and column).
 node_options make_node_options(const node_cli_options& o);
 
 /// A peer given as NAME or NAME@HOST: a missing host is this machine's (short or long,
