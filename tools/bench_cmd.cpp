@@ -42,6 +42,7 @@ struct bench_options {
     bool async = false;
     int timeout_s = 30;
     int verbosity = 0;
+    std::string tls_file;  // distribution over TLS, as the peer's -ssl_dist_optfile
 };
 
 // The client node's options: a hidden node with short names, like the anchors'.
@@ -52,6 +53,7 @@ node_cli_options node_flags(const bench_options& o) {
     c.epmd_port = o.epmd_port;
     c.hidden = true;
     c.verbosity = o.verbosity;
+    c.tls_file = o.tls_file;
     return c;
 }
 
@@ -160,6 +162,9 @@ void add_bench_command(CLI::App& app) {
         ->capture_default_str();
     sub->add_option("--epmd-port", o->epmd_port, "epmd's port (default: $ERL_EPMD_PORT, 4369)")
         ->check(CLI::Range(1, 65535));
+    sub->add_option("--tls", o->tls_file,
+                    "Distribution over TLS, set up by FILE (erl's -ssl_dist_optfile format)")
+        ->type_name("FILE");
     sub->add_option("--io-threads", o->io_threads, "I/O threads per node")
         ->check(CLI::Range(1, 64))
         ->capture_default_str();
