@@ -24,7 +24,7 @@ step initiator_fsm::resume(std::span<const std::uint8_t> input) {
             state_ = state::wait_status;
             return {step::kind::read, {}, {}};
         case state::sent_status_reply:
-            if (!cfg_.replace_existing) return fail(handshake_errc::alive_refused);
+            if (!replace_) return fail(handshake_errc::alive_refused);
             result_.replaces_existing = true;
             state_ = state::wait_challenge;
             break;  // the challenge may already be buffered
@@ -56,7 +56,8 @@ step initiator_fsm::on_message(std::span<const std::uint8_t> body) {
                                                   : handshake_errc::bad_status);
         } else if (st->text == "alive") {
             state_ = state::sent_status_reply;
-            return write(encode(status_msg{cfg_.replace_existing ? "true" : "false", {}}));
+            replace_ = !cfg_.still_pending || cfg_.still_pending();
+            return write(encode(status_msg{replace_ ? "true" : "false", {}}));
         } else if (st->text == "nok") {
             return fail(handshake_errc::nok);
         } else if (st->text == "not_allowed") {

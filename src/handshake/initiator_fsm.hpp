@@ -1,6 +1,7 @@
 // The connecting side of the distribution handshake (pure state machine).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,10 @@ struct initiator_config {
     std::string peer_cookie;           ///< what the peer must prove (usually the same)
     std::uint32_t challenge = 0;       ///< ours, from a secure random source
     std::uint64_t required_flags = 0;  ///< the peer must offer all of these
-    bool replace_existing = true;      ///< answer to `alive`: true when this is a fresh start
+    /// The answer to `alive` (the peer holds a connection from us already): true when
+    /// this attempt is still the one this node wants, as OTP's is_pending asks
+    /// net_kernel. Asked at that moment; unset: true.
+    std::function<bool()> still_pending;
     framing frame;
 };
 
@@ -49,6 +53,7 @@ class initiator_fsm : private fsm_io {
 
     initiator_config cfg_;
     state state_ = state::start;
+    bool replace_ = false;  // what we answered to `alive`
     handshake_result result_;
     std::uint32_t peer_challenge_ = 0;
 };

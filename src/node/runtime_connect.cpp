@@ -482,6 +482,15 @@ void runtime::handshake_dial(std::shared_ptr<tcp::socket> sock,
     cfg.challenge = random_u32();
     cfg.required_flags = required_flags();
     cfg.frame.length_width = tls ? 4 : 2;
+    // The peer holds a connection from us (we restarted, or it has not seen the old
+    // one drop): replace it only if this attempt is still the one we want.
+    cfg.still_pending = [weak = weak_from_this(), node, attempt] {
+        auto self = weak.lock();
+        if (!self) return false;
+        lock_t lock(self->mu_);
+        auto it = self->peers_.find(node);
+        return self->running_ && it != self->peers_.end() && it->second.dial_attempt == attempt;
+    };
     start_handshake(
         sock, tls, handshake::initiator_fsm(cfg), opts_.setup_time, nullptr,
         [weak = weak_from_this(), sock, tls, node, attempt](std::error_code ec,

@@ -220,6 +220,35 @@ TEST(HandshakeInitiator, TlsAlertAnsweringOurNameIsNamed) {
     EXPECT_EQ(s.error, handshake_errc::peer_uses_tls);
 }
 
+TEST(HandshakeInitiator, AliveIsAnsweredByWhetherTheAttemptIsStillWanted) {
+    for (const bool wanted : {true, false}) {
+        initiator_config cfg = init_cfg();
+        int asked = 0;
+        cfg.still_pending = [&] {
+            ++asked;
+            return wanted;
+        };
+        initiator_fsm fsm(cfg);
+        ASSERT_EQ(fsm.resume({}).what, step::kind::write);
+        ASSERT_EQ(fsm.resume({}).what, step::kind::read);
+        EXPECT_EQ(asked, 0);  // asked only when the peer says `alive`
+        const std::vector<std::uint8_t> alive = {'s', 'a', 'l', 'i', 'v', 'e'};
+        const step answer = fsm.resume(framed(alive));
+        ASSERT_EQ(answer.what, step::kind::write);
+        const std::vector<std::uint8_t> expect =
+            framed(wanted ? std::vector<std::uint8_t>{'s', 't', 'r', 'u', 'e'}
+                          : std::vector<std::uint8_t>{'s', 'f', 'a', 'l', 's', 'e'});
+        EXPECT_EQ(bytes(answer), expect);
+        EXPECT_EQ(asked, 1);
+        const step next = fsm.resume({});
+        if (wanted) {
+            EXPECT_EQ(next.what, step::kind::read);
+        } else {
+            EXPECT_EQ(next.error, handshake_errc::alive_refused);
+        }
+    }
+}
+
 TEST(HandshakeInitiator, ChallengeFromAnotherNodeIsRefused) {
     initiator_fsm fsm(init_cfg());
     ASSERT_EQ(fsm.resume({}).what, step::kind::write);
