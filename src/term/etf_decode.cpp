@@ -4,6 +4,10 @@
 // costs heap (bounded by max_depth), never native stack. Every count is checked
 // against the bytes left before anything is allocated: each element takes at least
 // one byte, so a container can never claim more slots than the input could fill.
+//
+// All nodes of one decoded term go into one arena (term/arena.hpp). A slot inside it
+// holds no count on the node it names, so slots are written with placement new and
+// never assigned to or destroyed: that would release a count nobody took.
 #include <algorithm>
 #include <bit>
 #include <charconv>
@@ -16,6 +20,7 @@
 #include <zlib.h>
 
 #include "otp/etf.hpp"
+#include "term/arena.hpp"
 #include "term/etf_tags.hpp"
 
 namespace otp {
@@ -81,28 +86,33 @@ class frame_stack {
     std::size_t cap_ = inline_cap;
 };
 
-template <class Node, class... Args>
-inline void emplace_node(term* dst, tag t, Args&&... args) {
-    void* mem = detail::alloc_node(sizeof(Node));
-    // The node types built here have noexcept constructors.
-    auto* n = new (mem) Node(std::forward<Args>(args)...);
+// Writes an arena node into a slot (whatever the slot held is not released).
+inline void put(term* dst, tag t, detail::heap_node* n) noexcept {
     new (dst) term(term::adopt(t, n));
 }
 
-// Empty containers are shared: they are common leaves, and a shared node costs a
-// count increment instead of an allocation and a free.
-const term& empty_tuple() {
-    static const term t = make_tuple(std::span<const term>{});
-    return t;
-}
-const term& empty_map() {
-    static const term t = make_map(std::span<const std::pair<term, term>>{});
-    return t;
-}
-const term& empty_binary() {
-    static const term t = binary(std::span<const std::uint8_t>{});
-    return t;
-}
+// A term slot outside the arena that, like the slots inside it, holds no count on an
+// arena node: it is cleared, never released, when it goes away. The root slot hands
+// the decoder's reference to the arena over to the term that take() returns.
+class slot {
+  public:
+    explicit slot(detail::arena_builder& a) noexcept : arena_(a) {}
+    slot(const slot&) = delete;
+    slot& operator=(const slot&) = delete;
+    ~slot() {
+        if (arena_.owns(t_.raw_node())) new (&t_) term();
+    }
+    term* get() noexcept { return &t_; }
+    const term& peek() const noexcept { return t_; }
+    term take() noexcept {
+        if (arena_.owns(t_.raw_node())) arena_.hand_over();
+        return std::move(t_);
+    }
+
+  private:
+    detail::arena_builder& arena_;
+    term t_;
+};
 
 // FLOAT_EXT text as OTP accepts it: [+-]digits.digits[(e|E)[+-]digits], NUL-ended.
 // Underflow gives a signed zero; overflow is an error, as in OTP.
@@ -205,7 +215,7 @@ inline int key_compare(const term& a, const term& b) noexcept {
 // differently split lists costs the comparison a level of recursion per run: a
 // hostile peer could overflow the stack with a map of two such keys. So a chain is
 // rebuilt as one run (moving the elements) once its last tail is known.
-bool flatten_chain(term* head) {
+bool flatten_chain(term* head, detail::arena_builder& arena) {
     std::size_t n = 0;
     const term* t = head;
     while (t->raw_tag() == tag::list) {
@@ -216,19 +226,19 @@ bool flatten_chain(term* head) {
     // n is bounded by the input length, which the LIST_EXT counts already checked
     // against 32 bits per run; a chain could still exceed 2^32 elements in total.
     if (n > std::numeric_limits<std::uint32_t>::max()) return false;
-    auto* flat = detail::new_list(static_cast<std::uint32_t>(n));
+    auto* flat = arena.list(static_cast<std::uint32_t>(n));
     term* out = flat->elems();
     term* cur = head;
     while (cur->raw_tag() == tag::list) {
         // Freshly decoded runs are referenced only from here, so their elements can
-        // be moved out.
+        // be moved out; the runs stay behind in the arena as unused room.
         auto* run = static_cast<detail::list_node*>(cur->raw_node());
         for (std::uint32_t i = cur->raw_aux(); i < run->size; ++i)
-            *out++ = std::move(run->elems()[i]);
+            new (out++) term(std::move(run->elems()[i]));
         cur = &run->tail;
     }
-    flat->tail = std::move(*cur);
-    *head = term::adopt(tag::list, flat);
+    new (&flat->tail) term(std::move(*cur));
+    put(head, tag::list, flat);
     return true;
 }
 
@@ -266,11 +276,12 @@ inline std::size_t quick_hash(const std::uint8_t* s, std::size_t n) noexcept {
 class decoder {
   public:
     decoder(const std::uint8_t* begin, const std::uint8_t* end, const decode_options& opt,
-            detail::heap_node* zc_owner) noexcept
+            detail::arena_builder& arena, detail::heap_node* zc_owner) noexcept
         : base_(begin),
           p_(begin),
           end_(end),
           opt_(opt),
+          arena_(arena),
           zc_owner_(zc_owner),
           atoms_(tl_atom_cache) {}
 
@@ -320,9 +331,10 @@ class decoder {
     const std::uint8_t* p_;
     const std::uint8_t* end_;
     const decode_options& opt_;
-    detail::heap_node* zc_owner_;  // keeps zero-copy binaries' bytes alive, or nullptr
-    atom_slot* atoms_;             // this thread's atom cache
-    term zc_keep_;                 // owns a zc owner this decoder created
+    detail::arena_builder& arena_;  // where every node goes
+    detail::heap_node* zc_owner_;   // keeps zero-copy binaries' bytes alive, or nullptr
+    atom_slot* atoms_;              // this thread's atom cache
+    term* root_ = nullptr;          // the slot outside the arena that run() fills
     frame_stack stack_;
     std::error_code ec_;
     std::size_t err_off_ = 0;
@@ -451,37 +463,31 @@ bool decoder::integer(const std::uint8_t* digits, std::size_t n, bool neg, term*
     }
     be.normalize();
     if (neg) be.negate();
-    emplace_node<detail::bigint_node>(dst, tag::big_int, std::move(v));
+    put(dst, tag::big_int, arena_.make_destroyed_later<detail::bigint_node>(std::move(v)));
     return true;
 }
 
 bool decoder::binary(const std::uint8_t* data, std::size_t n, std::uint8_t bits, term* dst) {
-    if (n == 0) {
-        new (dst) term(empty_binary());
-        return true;
-    }
-    const bool dirty = bits != 8 && (data[n - 1] & (0xFFu >> bits)) != 0;
+    const bool dirty = n != 0 && bits != 8 && (data[n - 1] & (0xFFu >> bits)) != 0;
     if (n >= zero_copy_min && !dirty) {
-        if (zc_owner_ == nullptr && opt_.zero_copy && opt_.owner) {
-            void* mem = detail::alloc_node(sizeof(detail::owner_node));
-            zc_keep_ = term::adopt(tag::owner, new (mem) detail::owner_node(opt_.owner));
-            zc_owner_ = zc_keep_.raw_node();
-        }
+        if (zc_owner_ == nullptr && opt_.zero_copy && opt_.owner)
+            zc_owner_ = arena_.make_destroyed_later<detail::owner_node>(opt_.owner);
         if (zc_owner_ != nullptr) {
-            auto* b = detail::new_binary(0, bits);
+            // The owner is in the arena (or holds the arena's input), so the edge to
+            // it needs no count of its own.
+            auto* b = arena_.binary(0, bits);
             b->data = data;
             b->size = n;
-            detail::retain(zc_owner_);
             b->owner = zc_owner_;
-            new (dst) term(term::adopt(tag::binary, b));
+            put(dst, tag::binary, b);
             return true;
         }
     }
-    auto* b = detail::new_binary(n, bits);
+    auto* b = arena_.binary(n, bits);
     if (n != 0) std::memcpy(b->inline_bytes(), data, n);
     // Unused low bits are cleared, as binary_to_term does.
     if (dirty) b->inline_bytes()[n - 1] &= static_cast<std::uint8_t>(0xFF << (8 - bits));
-    new (dst) term(term::adopt(tag::binary, b));
+    put(dst, tag::binary, b);
     return true;
 }
 
@@ -509,7 +515,7 @@ bool decoder::pid_port_ref(std::uint8_t t, term* dst) {
             // The old 2-bit creation field: OTP refuses larger values.
             if (t == pid_ext && v.creation > 3) return fail(term_errc::bad_value, q + 8);
             p_ += n;
-            emplace_node<detail::pid_node>(dst, tag::pid, v);
+            put(dst, tag::pid, arena_.make<detail::pid_node>(0, v));
             return true;
         }
         case new_port_ext:
@@ -528,7 +534,7 @@ bool decoder::pid_port_ref(std::uint8_t t, term* dst) {
                 if (t == port_ext && v.creation > 3) return fail(term_errc::bad_value, q + 4);
             }
             p_ += n;
-            emplace_node<detail::port_node>(dst, tag::port, v);
+            put(dst, tag::port, arena_.make<detail::port_node>(0, v));
             return true;
         }
         default: {  // references
@@ -557,7 +563,7 @@ bool decoder::pid_port_ref(std::uint8_t t, term* dst) {
                     return fail(term_errc::bad_value, q + (t == reference_ext ? 4 : 0));
                 if (v.ids[0] > 0x3FFFF) return fail(term_errc::bad_value, q + head);
             }
-            emplace_node<detail::ref_node>(dst, tag::reference, v);
+            put(dst, tag::reference, arena_.make<detail::ref_node>(0, v));
             return true;
         }
     }
@@ -572,13 +578,14 @@ bool decoder::read_export(term* dst) {
     const std::uint8_t t = *p_;
     if (t != small_integer_ext && t != integer_ext && t != small_big_ext && t != large_big_ext)
         return fail(term_errc::bad_tag, at);
-    term arity;
-    if (!leaf(&arity)) return false;
+    slot arity(arena_);  // a bignum arity is an arena node
+    if (!leaf(arity.get())) return false;
     // OTP takes any integer tag; arities above 255 cannot name a real function.
-    if (arity.raw_tag() != tag::small_int || arity.raw_int() < 0 || arity.raw_int() > 255)
+    const term& a = arity.peek();
+    if (a.raw_tag() != tag::small_int || a.raw_int() < 0 || a.raw_int() > 255)
         return fail(term_errc::bad_value, at);
-    v.arity = static_cast<std::uint8_t>(arity.raw_int());
-    emplace_node<detail::export_node>(dst, tag::export_fun, v);
+    v.arity = static_cast<std::uint8_t>(a.raw_int());
+    put(dst, tag::export_fun, arena_.make<detail::export_node>(0, v));
     return true;
 }
 
@@ -596,8 +603,8 @@ bool decoder::open_fun(term* dst) {
     atom module;
     if (!read_atom(module)) return false;
     if (nfree > left()) return fail(term_errc::too_large, hdr + 25);
-    auto* scratch = detail::new_tuple(3 + nfree);
-    new (dst) term(term::adopt(tag::tuple, scratch));
+    auto* scratch = arena_.tuple(3 + nfree);
+    put(dst, tag::tuple, scratch);
     term* parts = scratch->elems();
     static constexpr std::uint8_t int_tags[] = {small_integer_ext, integer_ext, small_big_ext,
                                                 large_big_ext};
@@ -621,12 +628,22 @@ bool decoder::close_fun(frame& f) {
     const std::uint8_t* hdr = f.start + 1;
     if (static_cast<std::size_t>(p_ - hdr) != load_be32(hdr))
         return fail(term_errc::bad_value, hdr);
-    const auto* scratch = static_cast<const detail::tuple_node*>(f.node);
-    const term* parts = scratch->elems();
-    term fun = make_fun(hdr[4], std::span<const std::uint8_t, 16>(hdr + 5, 16), load_be32(hdr + 21),
-                        atom::from_entry(f.fun_module), parts[0], parts[1], parts[2],
-                        std::span<const term>(parts + 3, scratch->arity - 3));
-    *f.dst = std::move(fun);
+    auto* scratch = static_cast<detail::tuple_node*>(f.node);
+    term* parts = scratch->elems();
+    const std::uint32_t nfree = scratch->arity - 3;
+    auto* n = arena_.make<detail::fun_node>(std::size_t{nfree} * sizeof(term));
+    n->arity = hdr[4];
+    std::memcpy(n->uniq, hdr + 5, 16);
+    n->index = load_be32(hdr + 21);
+    n->num_free = nfree;
+    n->module = atom::from_entry(f.fun_module);
+    // The parts move out of the scratch tuple, which stays behind as unused room.
+    new (&n->old_index) term(std::move(parts[0]));
+    new (&n->old_uniq) term(std::move(parts[1]));
+    new (&n->creator) term(std::move(parts[2]));
+    for (std::uint32_t i = 0; i < nfree; ++i)
+        new (n->free_vars() + i) term(std::move(parts[3 + i]));
+    put(f.dst, tag::fun, n);
     return true;
 }
 
@@ -751,6 +768,9 @@ bool decoder::leaf(term* dst) {
             if (used > left() - 1) return fail(term_errc::bad_value, at);
             new (dst) term(std::move(*r));
             p_ += 1 + used;
+            // Inside the arena the slot holds no count, so the arena keeps the one
+            // the resolver gave; the root slot keeps it itself.
+            if (dst != root_ && dst->raw_node() != nullptr) arena_.keep_external(dst->raw_node());
             return true;
         }
         default:
@@ -822,15 +842,16 @@ bool decoder::string(term* dst) {
     const std::uint8_t* s = p_ + 3;
     p_ += 3 + n;
     if (n == 0) return true;
-    auto* node = detail::new_list(static_cast<std::uint32_t>(n));
+    auto* node = arena_.list(static_cast<std::uint32_t>(n));
     term* e = node->elems();
     for (std::size_t i = 0; i < n; ++i)
         new (e + i) term(static_cast<long>(s[i]));
-    new (dst) term(term::adopt(tag::list, node));
+    put(dst, tag::list, node);
     return true;
 }
 
 bool decoder::run(term* root) {
+    root_ = root;
     term* dst = root;
     for (;;) {
         // Decode the term at p_ into *dst; containers open a frame and go on with
@@ -857,12 +878,12 @@ bool decoder::run(term* root) {
                     p_ += 5;
                 }
                 if (n == 0) {
-                    new (dst) term(empty_tuple());
+                    put(dst, tag::tuple, arena_.tuple(0));
                     break;
                 }
                 if (n > left()) return fail(term_errc::too_large, at + 1);
-                auto* node = detail::new_tuple(static_cast<std::uint32_t>(n));
-                new (dst) term(term::adopt(tag::tuple, node));
+                auto* node = arena_.tuple(static_cast<std::uint32_t>(n));
+                put(dst, tag::tuple, node);
                 if (!push(frame_kind::tuple, node, node->elems(), static_cast<std::uint32_t>(n),
                           at))
                     return false;
@@ -882,8 +903,8 @@ bool decoder::run(term* root) {
                 // LIST_EXT of no elements is just its tail, as binary_to_term reads it.
                 if (n == 0) continue;
                 if (n >= left()) return fail(term_errc::too_large, at + 1);
-                auto* node = detail::new_list(static_cast<std::uint32_t>(n));
-                new (dst) term(term::adopt(tag::list, node));
+                auto* node = arena_.list(static_cast<std::uint32_t>(n));
+                put(dst, tag::list, node);
                 if (!push(frame_kind::list, node, node->elems(), static_cast<std::uint32_t>(n), at))
                     return false;
                 stack_.top().dst = dst;
@@ -905,11 +926,11 @@ bool decoder::run(term* root) {
                 p_ += 5;
                 if (n > left() / 2) return fail(term_errc::too_large, at + 1);
                 if (n == 0) {
-                    new (dst) term(empty_map());
+                    put(dst, tag::map, arena_.map(0));
                     break;
                 }
-                auto* node = detail::new_map(static_cast<std::uint32_t>(n));
-                new (dst) term(term::adopt(tag::map, node));
+                auto* node = arena_.map(static_cast<std::uint32_t>(n));
+                put(dst, tag::map, node);
                 if (!push(frame_kind::map, node, &node->pairs()[0].first,
                           static_cast<std::uint32_t>(2 * n), at))
                     return false;
@@ -987,7 +1008,7 @@ bool decoder::run(term* root) {
                 }
                 break;
             }
-            if (f.kind == frame_kind::chain && !flatten_chain(f.dst))
+            if (f.kind == frame_kind::chain && !flatten_chain(f.dst, arena_))
                 return fail(term_errc::too_large, f.start);
             if (f.kind == frame_kind::map && !close_map(f)) return false;
             if (f.kind == frame_kind::fun && !close_fun(f)) return false;
@@ -1057,10 +1078,17 @@ result<term> decode_compressed(std::span<const std::uint8_t> bytes, decode_error
         err = {make_error_code(term_errc::trailing_bytes), 6 + in_used, false};
         return err.code;
     }
-    decoder d(buf->inline_bytes(), buf->inline_bytes() + size, opt,
+    detail::arena_builder arena(size);
+    if (opt.zero_copy) {
+        // Zero-copy binaries point into the holder without a count each: the arena
+        // holds one for them all.
+        detail::retain(holder.raw_node());
+        arena.keep_external(holder.raw_node());
+    }
+    decoder d(buf->inline_bytes(), buf->inline_bytes() + size, opt, arena,
               opt.zero_copy ? holder.raw_node() : nullptr);
-    term root;
-    if (!d.run(&root)) {
+    slot root(arena);
+    if (!d.run(root.get())) {
         err = {d.error(), d.error_offset(), true};
         return err.code;
     }
@@ -1068,7 +1096,7 @@ result<term> decode_compressed(std::span<const std::uint8_t> bytes, decode_error
         err = {make_error_code(term_errc::trailing_bytes), d.consumed(), true};
         return err.code;
     }
-    return root;
+    return root.take();
 }
 
 }  // namespace
@@ -1085,9 +1113,10 @@ result<term> decode(std::span<const std::uint8_t> bytes, decode_error_info& err,
         return err.code;
     }
     if (bytes.size() >= 2 && bytes[1] == compressed_ext) return decode_compressed(bytes, err, opt);
-    decoder d(bytes.data() + 1, bytes.data() + bytes.size(), opt, nullptr);
-    term root;
-    if (!d.run(&root)) {
+    detail::arena_builder arena(bytes.size());
+    decoder d(bytes.data() + 1, bytes.data() + bytes.size(), opt, arena, nullptr);
+    slot root(arena);
+    if (!d.run(root.get())) {
         err = {d.error(), d.error_offset() + 1, false};
         return err.code;
     }
@@ -1095,7 +1124,7 @@ result<term> decode(std::span<const std::uint8_t> bytes, decode_error_info& err,
         err = {make_error_code(term_errc::trailing_bytes), d.consumed() + 1, false};
         return err.code;
     }
-    return root;
+    return root.take();
 }
 
 result<term> decode(std::span<const std::uint8_t> bytes, const decode_options& opt) {
@@ -1107,14 +1136,15 @@ result<term> decode_body(std::span<const std::uint8_t> bytes, std::size_t& used,
                          decode_error_info& err, const decode_options& opt) {
     err = {};
     used = 0;
-    decoder d(bytes.data(), bytes.data() + bytes.size(), opt, nullptr);
-    term root;
-    if (!d.run(&root)) {
+    detail::arena_builder arena(bytes.size());
+    decoder d(bytes.data(), bytes.data() + bytes.size(), opt, arena, nullptr);
+    slot root(arena);
+    if (!d.run(root.get())) {
         err = {d.error(), d.error_offset(), false};
         return err.code;
     }
     used = d.consumed();
-    return root;
+    return root.take();
 }
 
 result<term> decode_body(std::span<const std::uint8_t> bytes, std::size_t& used,
