@@ -21,8 +21,8 @@ constexpr std::size_t block_max = std::size_t{64} << 20;
 
 std::atomic<arena_observer> observer{nullptr};
 
-void notify(int delta) noexcept {
-    if (const arena_observer f = observer.load(std::memory_order_relaxed)) f(delta);
+void notify(int arenas, std::size_t block_bytes) noexcept {
+    if (const arena_observer f = observer.load(std::memory_order_relaxed)) f(arenas, block_bytes);
 }
 
 }  // namespace
@@ -32,7 +32,7 @@ void set_arena_observer(arena_observer f) noexcept {
 }
 
 void arena_freed() noexcept {
-    notify(-1);
+    notify(-1, 0);
 }
 
 arena_builder::arena_builder(std::size_t input_size) noexcept
@@ -51,10 +51,8 @@ void arena_builder::grow(std::size_t bytes) {
         (sizeof(arena_block) + (first ? sizeof(arena_node) : 0) + a - 1) & ~(a - 1);
     const std::size_t size = std::max(next_block_, head + bytes);
     auto* block = static_cast<arena_block*>(alloc_node(size));
-    if (first) {
-        arena_ = new (block + 1) arena_node();
-        notify(1);
-    }
+    if (first) arena_ = new (block + 1) arena_node();
+    notify(first ? 1 : 0, size);
     block->arena = arena_;
     block->older = arena_->newest;
     arena_->newest = block;

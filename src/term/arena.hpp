@@ -33,9 +33,11 @@ struct arena_node : heap_node {
     arena_cleanup* cleanups = nullptr;
 };
 
-/// Called with +1 when an arena is created and -1 when one is freed (tests count live
-/// arenas with it); nullptr, the default, for no calls.
-using arena_observer = void (*)(int delta) noexcept;
+/// Told of every arena created (`arenas` +1, with its first block's bytes), of each
+/// further block (`arenas` 0, its bytes) and of every arena freed (`arenas` -1, 0).
+/// Tests count live arenas and the memory they take with it; nullptr, the default,
+/// for no calls.
+using arena_observer = void (*)(int arenas, std::size_t block_bytes) noexcept;
 void set_arena_observer(arena_observer f) noexcept;
 
 /// Frees an arena whose count dropped to zero: runs the destructors it recorded,
