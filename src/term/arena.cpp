@@ -62,41 +62,6 @@ void arena_builder::grow(std::size_t bytes) {
     next_block_ = std::min(next_block_ * 2, block_max);
 }
 
-tuple_node* arena_builder::tuple(std::uint32_t arity) {
-    auto* n = make<tuple_node>(std::size_t{arity} * sizeof(term));
-    n->arity = arity;
-    term* e = n->elems();
-    for (std::uint32_t i = 0; i < arity; ++i)
-        new (e + i) term();
-    return n;
-}
-
-list_node* arena_builder::list(std::uint32_t size) {
-    auto* n = make<list_node>(std::size_t{size} * sizeof(term));
-    n->size = size;
-    term* e = n->elems();
-    for (std::uint32_t i = 0; i < size; ++i)
-        new (e + i) term();
-    return n;
-}
-
-map_node* arena_builder::map(std::uint32_t size) {
-    auto* n = make<map_node>(std::size_t{size} * sizeof(map_node::pair));
-    n->size = size;
-    map_node::pair* p = n->pairs();
-    for (std::uint32_t i = 0; i < size; ++i)
-        new (p + i) map_node::pair();
-    return n;
-}
-
-binary_node* arena_builder::binary(std::size_t size, std::uint8_t bits) {
-    auto* n = make<binary_node>(size);
-    n->data = n->inline_bytes();
-    n->size = size;
-    n->bits = bits;
-    return n;
-}
-
 arena_cleanup* arena_builder::cleanup_record() {
     std::uint32_t unused;
     return static_cast<arena_cleanup*>(alloc(sizeof(arena_cleanup), unused));

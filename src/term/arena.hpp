@@ -69,14 +69,36 @@ class arena_builder {
         n->in_arena = true;
         return n;
     }
-    /// A tuple of `arity` elements, each `[]`.
-    tuple_node* tuple(std::uint32_t arity);
-    /// A list run of `size` heads, each `[]`, with tail `[]`.
-    list_node* list(std::uint32_t size);
-    /// A map of `size` pairs, each `[] => []`.
-    map_node* map(std::uint32_t size);
+    // Containers come with their element slots unconstructed: the decoder constructs
+    // every one (placement new) before anything reads the container, and writing each
+    // slot twice would cost a tenth of decoding.
+
+    /// A tuple of `arity` unconstructed elements.
+    tuple_node* tuple(std::uint32_t arity) {
+        auto* n = make<tuple_node>(std::size_t{arity} * sizeof(term));
+        n->arity = arity;
+        return n;
+    }
+    /// A list run of `size` unconstructed heads, with tail `[]`.
+    list_node* list(std::uint32_t size) {
+        auto* n = make<list_node>(std::size_t{size} * sizeof(term));
+        n->size = size;
+        return n;
+    }
+    /// A map of `size` unconstructed pairs.
+    map_node* map(std::uint32_t size) {
+        auto* n = make<map_node>(std::size_t{size} * sizeof(map_node::pair));
+        n->size = size;
+        return n;
+    }
     /// A binary with `size` inline bytes (uninitialised) and `bits` used bits.
-    binary_node* binary(std::size_t size, std::uint8_t bits = 8);
+    binary_node* binary(std::size_t size, std::uint8_t bits = 8) {
+        auto* n = make<binary_node>(size);
+        n->data = n->inline_bytes();
+        n->size = size;
+        n->bits = bits;
+        return n;
+    }
 
     /// As make(), for a node whose destructor owns memory (bignum, owner): it runs
     /// when the arena dies.

@@ -21,6 +21,7 @@
 
 #include "otp/etf.hpp"
 #include "term/arena.hpp"
+#include "term/atom_cache.hpp"
 #include "term/etf_tags.hpp"
 
 namespace otp {
@@ -242,37 +243,6 @@ bool flatten_chain(term* head, detail::arena_builder& arena) {
     return true;
 }
 
-// A per-thread cache of decoded atoms keyed by their bytes in the input: a hit is a
-// hash and a memcmp, with no lock and no UTF-8 validation (the entry's text was
-// validated when it was interned, and equal bytes are equally valid). Entries are
-// immortal, so a stale slot is merely a miss.
-struct atom_slot {
-    const detail::atom_entry* entry = nullptr;
-};
-constexpr std::size_t atom_cache_size = 4096;
-thread_local atom_slot tl_atom_cache[atom_cache_size];
-
-inline std::size_t quick_hash(const std::uint8_t* s, std::size_t n) noexcept {
-    std::uint64_t a;
-    std::uint64_t b;
-    if (n >= 8) {
-        std::memcpy(&a, s, 8);
-        std::memcpy(&b, s + n - 8, 8);
-    } else if (n >= 4) {
-        std::uint32_t x;
-        std::uint32_t y;
-        std::memcpy(&x, s, 4);
-        std::memcpy(&y, s + n - 4, 4);
-        a = x;
-        b = y;
-    } else {
-        a = n == 0 ? 0 : (s[0] | (s[n / 2] << 8) | (s[n - 1] << 16));
-        b = 0;
-    }
-    const std::uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ ((b + n) * 0xC2B2AE3D27D4EB4Full);
-    return static_cast<std::size_t>(h >> 40);
-}
-
 class decoder {
   public:
     decoder(const std::uint8_t* begin, const std::uint8_t* end, const decode_options& opt,
@@ -283,7 +253,7 @@ class decoder {
           opt_(opt),
           arena_(arena),
           zc_owner_(zc_owner),
-          atoms_(tl_atom_cache) {}
+          atoms_(thread_atom_cache()) {}
 
     // Decodes one term at the current position into *root (which holds `[]`).
     bool run(term* root);
@@ -309,8 +279,6 @@ class decoder {
 
     bool leaf(term* dst);
     bool read_atom(atom& out);
-    // Looks the name up in this thread's atom cache; `hit` says whether `out` was set.
-    atom_slot& cached_atom(const std::uint8_t* s, std::size_t n, bool& hit, atom& out);
     bool atom_utf8(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out);
     bool atom_latin1(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out);
     bool integer(const std::uint8_t* digits, std::size_t n, bool neg, term* dst);
@@ -340,8 +308,8 @@ class decoder {
     std::size_t err_off_ = 0;
 };
 
-bool decoder::push(frame_kind k, detail::heap_node* node, term* first, std::uint32_t n,
-                   const std::uint8_t* start) {
+inline bool decoder::push(frame_kind k, detail::heap_node* node, term* first, std::uint32_t n,
+                          const std::uint8_t* start) {
     if (stack_.size() >= opt_.max_depth) return fail(term_errc::too_deep, start);
     frame& f = stack_.push();
     f.next = first;
@@ -352,24 +320,16 @@ bool decoder::push(frame_kind k, detail::heap_node* node, term* first, std::uint
     return true;
 }
 
-atom_slot& decoder::cached_atom(const std::uint8_t* s, std::size_t n, bool& hit, atom& out) {
-    atom_slot& slot = atoms_[quick_hash(s, n) & (atom_cache_size - 1)];
-    const detail::atom_entry* e = slot.entry;
-    hit = e != nullptr && e->size == n && std::memcmp(e->text, s, n) == 0;
-    if (hit) out = atom::from_entry(e);
-    return slot;
-}
-
 bool decoder::atom_utf8(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out) {
     bool hit;
-    atom_slot& slot = cached_atom(s, n, hit, out);
+    atom_slot& slot = find_atom(atoms_, s, n, hit, out);
     if (hit) return true;
     // 255 characters take at most 4 * 255 bytes.
     if (n > 1020) return fail(term_errc::atom_too_long, at);
     auto r = atom::make(std::string_view(reinterpret_cast<const char*>(s), n));
     if (!r) return fail(r.error(), at);
     out = *r;
-    slot.entry = out.entry();
+    remember_atom(slot, out);
     return true;
 }
 
@@ -377,13 +337,13 @@ bool decoder::atom_latin1(const std::uint8_t* s, std::size_t n, const std::uint8
     // ASCII names read the same in Latin-1 and UTF-8, so they share the cache; other
     // Latin-1 names never match an entry's UTF-8 text and are simply not cached.
     bool hit;
-    atom_slot& slot = cached_atom(s, n, hit, out);
+    atom_slot& slot = find_atom(atoms_, s, n, hit, out);
     if (hit) return true;
     if (n > 255) return fail(term_errc::atom_too_long, at);
     auto r = atom::from_latin1(std::string_view(reinterpret_cast<const char*>(s), n));
     if (!r) return fail(r.error(), at);
     out = *r;
-    if (out.entry()->size == n) slot.entry = out.entry();
+    if (out.entry()->size == n) remember_atom(slot, out);
     return true;
 }
 
@@ -716,6 +676,7 @@ bool decoder::leaf(term* dst) {
             return true;
         }
         case nil_ext:
+            new (dst) term();
             ++p_;
             return true;
         case small_big_ext:
@@ -806,7 +767,8 @@ decoder::fill_result decoder::fill_slots(frame& f) {
             new (d) term(v);
             p += 9;
         } else if (t == nil_ext) {
-            ++p;  // the slot already holds []
+            new (d) term();
+            ++p;
         } else if (t == small_tuple_ext || t == large_tuple_ext || t == list_ext || t == map_ext ||
                    t == new_fun_ext) {
             break;
@@ -841,7 +803,10 @@ bool decoder::string(term* dst) {
     if (left() - 3 < n) return fail(term_errc::truncated, end_);
     const std::uint8_t* s = p_ + 3;
     p_ += 3 + n;
-    if (n == 0) return true;
+    if (n == 0) {
+        new (dst) term();
+        return true;
+    }
     auto* node = arena_.list(static_cast<std::uint32_t>(n));
     term* e = node->elems();
     for (std::size_t i = 0; i < n; ++i)
