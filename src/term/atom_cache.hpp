@@ -71,15 +71,17 @@ inline atom_slot* thread_atom_cache() noexcept {
     return cache;
 }
 
-/// The slot for the name s[0, n); `hit` says whether it holds that name's atom, which
-/// is then in `out`.
-inline atom_slot& find_atom(atom_slot* cache, const std::uint8_t* s, std::size_t n, bool& hit,
-                            atom& out) noexcept {
+/// The slot for the name s[0, n); `hit` is that name's atom entry if the slot holds
+/// it, else nullptr.
+[[gnu::always_inline]] inline atom_slot& find_atom(atom_slot* cache, const std::uint8_t* s,
+                                                   std::size_t n,
+                                                   const detail::atom_entry*& hit) noexcept {
     atom_slot& slot = cache[quick_hash(s, n) & (atom_cache_size - 1)];
     const detail::atom_entry* e = slot.entry;
     hit = e != nullptr && e->size == n &&
-          same_bytes(reinterpret_cast<const std::uint8_t*>(e->text), s, n);
-    if (hit) out = atom::from_entry(e);
+                  same_bytes(reinterpret_cast<const std::uint8_t*>(e->text), s, n)
+              ? e
+              : nullptr;
     return slot;
 }
 

@@ -280,6 +280,13 @@ class decoder {
     bool leaf(term* dst);
     bool read_atom(atom& out);
     bool atom_utf8(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out);
+    // Writes the atom named s[0, n) to *dst if this thread's cache knows it.
+    bool cached_atom(const std::uint8_t* s, std::size_t n, term* dst) noexcept {
+        const detail::atom_entry* hit;
+        find_atom(atoms_, s, n, hit);
+        if (hit != nullptr) new (dst) term(atom::from_entry(hit));
+        return hit != nullptr;
+    }
     bool atom_latin1(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out);
     bool integer(const std::uint8_t* digits, std::size_t n, bool neg, term* dst);
     bool binary(const std::uint8_t* data, std::size_t n, std::uint8_t bits, term* dst);
@@ -321,9 +328,12 @@ inline bool decoder::push(frame_kind k, detail::heap_node* node, term* first, st
 }
 
 bool decoder::atom_utf8(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out) {
-    bool hit;
-    atom_slot& slot = find_atom(atoms_, s, n, hit, out);
-    if (hit) return true;
+    const detail::atom_entry* hit;
+    atom_slot& slot = find_atom(atoms_, s, n, hit);
+    if (hit != nullptr) {
+        out = atom::from_entry(hit);
+        return true;
+    }
     // 255 characters take at most 4 * 255 bytes.
     if (n > 1020) return fail(term_errc::atom_too_long, at);
     auto r = atom::make(std::string_view(reinterpret_cast<const char*>(s), n));
@@ -336,9 +346,12 @@ bool decoder::atom_utf8(const std::uint8_t* s, std::size_t n, const std::uint8_t
 bool decoder::atom_latin1(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out) {
     // ASCII names read the same in Latin-1 and UTF-8, so they share the cache; other
     // Latin-1 names never match an entry's UTF-8 text and are simply not cached.
-    bool hit;
-    atom_slot& slot = find_atom(atoms_, s, n, hit, out);
-    if (hit) return true;
+    const detail::atom_entry* hit;
+    atom_slot& slot = find_atom(atoms_, s, n, hit);
+    if (hit != nullptr) {
+        out = atom::from_entry(hit);
+        return true;
+    }
     if (n > 255) return fail(term_errc::atom_too_long, at);
     auto r = atom::from_latin1(std::string_view(reinterpret_cast<const char*>(s), n));
     if (!r) return fail(r.error(), at);
@@ -769,6 +782,10 @@ decoder::fill_result decoder::fill_slots(frame& f) {
         } else if (t == nil_ext) {
             new (d) term();
             ++p;
+        } else if (t == small_atom_utf8_ext && left >= 2 && left - 2 >= p[1] &&
+                   cached_atom(p + 2, p[1], d)) {
+            // The common case of the commonest leaf: an atom this thread has seen.
+            p += 2 + p[1];
         } else if (t == small_tuple_ext || t == large_tuple_ext || t == list_ext || t == map_ext ||
                    t == new_fun_ext) {
             break;
