@@ -23,6 +23,7 @@
 #include "term/arena.hpp"
 #include "term/atom_cache.hpp"
 #include "term/etf_tags.hpp"
+#include "term/map_order.hpp"
 
 namespace otp {
 namespace {
@@ -181,36 +182,6 @@ inline term* map_slot(detail::map_node* m, std::uint32_t remaining) noexcept {
     return (i & 1) ? &m->pairs()[i / 2].second : &m->pairs()[i / 2].first;
 }
 
-// exact_compare, with what sorting map keys mostly meets done inline: different
-// types, atoms, small integers and whole-byte binaries.
-inline int key_compare(const term& a, const term& b) noexcept {
-    const tag ta = a.raw_tag();
-    const tag tb = b.raw_tag();
-    if (ta == tb) {
-        if (ta == tag::atom) {
-            const auto c = a.raw_atom() <=> b.raw_atom();
-            return c < 0 ? -1 : (c > 0 ? 1 : 0);
-        }
-        if (ta == tag::small_int) return (a.raw_int() > b.raw_int()) - (a.raw_int() < b.raw_int());
-        if (ta == tag::binary) {
-            const auto* x = static_cast<const detail::binary_node*>(a.raw_node());
-            const auto* y = static_cast<const detail::binary_node*>(b.raw_node());
-            if (x->bits == 8 && y->bits == 8) {
-                const std::size_t n = std::min(x->size, y->size);
-                const int c = n == 0 ? 0 : std::memcmp(x->data, y->data, n);
-                if (c != 0) return c < 0 ? -1 : 1;
-                return (x->size > y->size) - (x->size < y->size);
-            }
-        }
-    } else {
-        const int ra = detail::order_rank(ta);
-        const int rb = detail::order_rank(tb);
-        if (ra != rb) return ra < rb ? -1 : 1;
-    }
-    const auto c = exact_compare(a, b);
-    return c < 0 ? -1 : (c > 0 ? 1 : 0);
-}
-
 // OTP never writes a list whose tail is another LIST_EXT or STRING_EXT, but it reads
 // one. Decoded as is, such input becomes a chain of runs, and comparing chains with
 // differently split lists costs the comparison a level of recursion per run: a
@@ -311,6 +282,7 @@ class decoder {
     atom_slot* atoms_;              // this thread's atom cache
     term* root_ = nullptr;          // the slot outside the arena that run() fills
     frame_stack stack_;
+    map_sort_scratch sort_scratch_;
     std::error_code ec_;
     std::size_t err_off_ = 0;
 };
@@ -621,27 +593,8 @@ bool decoder::close_fun(frame& f) {
 }
 
 bool decoder::close_map(frame& f) {
-    auto* m = static_cast<detail::map_node*>(f.node);
-    auto* pairs = m->pairs();
-    const std::uint32_t n = m->size;
-    bool sorted = true;
-    for (std::uint32_t i = 1; i < n; ++i) {
-        const int c = key_compare(pairs[i - 1].first, pairs[i].first);
-        if (c == 0) return fail(term_errc::duplicate_map_key, f.start);
-        if (c > 0) {
-            sorted = false;
-            break;
-        }
-    }
-    if (sorted) return true;
-    // Hash-ordered (large) maps: sort by key, then any equal neighbours are duplicates.
-    std::sort(pairs, pairs + n,
-              [](const detail::map_node::pair& a, const detail::map_node::pair& b) {
-                  return key_compare(a.first, b.first) < 0;
-              });
-    for (std::uint32_t i = 1; i < n; ++i)
-        if (key_compare(pairs[i - 1].first, pairs[i].first) == 0)
-            return fail(term_errc::duplicate_map_key, f.start);
+    if (!order_map(static_cast<detail::map_node*>(f.node), sort_scratch_))
+        return fail(term_errc::duplicate_map_key, f.start);
     return true;
 }
 
