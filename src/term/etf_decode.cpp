@@ -268,7 +268,7 @@ class decoder {
     bool close_map(frame& f);
     enum class fill_result { filled, general, failed };
     template <bool Map>
-    fill_result fill_slots(frame& f);
+    [[gnu::always_inline]] inline fill_result fill_slots(frame& f);
     bool string(term* dst);
     bool push(frame_kind k, detail::heap_node* node, term* first, std::uint32_t n,
               const std::uint8_t* start);
