@@ -28,6 +28,12 @@ void prefix(const void* s, std::size_t n, std::uint64_t& hi, std::uint64_t& lo) 
     lo = load_be64(buf + 8);
 }
 
+// The first 8 bytes of an atom's name, big-endian, zeros past its end (the entry is
+// padded for this): a difference orders two names; a tie needs the full comparison.
+std::uint64_t atom_prefix(atom a) noexcept {
+    return load_be64(reinterpret_cast<const std::uint8_t*>(a.entry()->text));
+}
+
 // The sort key of a map key of the types that large maps mostly have; false for other
 // types (the caller then sorts with exact_compare alone).
 bool sort_key(const term& k, map_sort_scratch::key& out) noexcept {
@@ -87,6 +93,10 @@ int key_compare(const term& a, const term& b) noexcept {
     const tag tb = b.raw_tag();
     if (ta == tb) {
         if (ta == tag::atom) {
+            if (a.raw_atom() == b.raw_atom()) return 0;
+            const std::uint64_t x = atom_prefix(a.raw_atom());
+            const std::uint64_t y = atom_prefix(b.raw_atom());
+            if (x != y) return x < y ? -1 : 1;
             const auto c = a.raw_atom() <=> b.raw_atom();
             return c < 0 ? -1 : (c > 0 ? 1 : 0);
         }
