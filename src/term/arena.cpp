@@ -8,13 +8,15 @@
 namespace otp::detail {
 namespace {
 
-// The first block is sized from the input: decoded terms take about 2.6 bytes of nodes
+// The first block is sized from the input: decoded terms take about 3 bytes of nodes
 // per input byte on the benchmark corpus, so 4 rarely needs a second block. It stays
 // small for small inputs, and at most first_block_max for large ones, since an input
-// span may hold more than the term decoded from it (decode_body on a packet).
+// span may hold more than the term decoded from it (decode_body on a packet holding a
+// small control tuple and a large payload); below glibc's mmap threshold, a block is
+// not a system call.
 constexpr std::size_t first_block_ratio = 4;
 constexpr std::size_t first_block_min = 256;
-constexpr std::size_t first_block_max = std::size_t{256} << 10;
+constexpr std::size_t first_block_max = std::size_t{32} << 10;
 // Later blocks double, up to this; a node larger than that gets a block of its own.
 // It also keeps every offset within the 32 bits of heap_node::rc (in arena units).
 constexpr std::size_t block_max = std::size_t{64} << 20;
