@@ -89,6 +89,19 @@ TEST_F(Arena, SubTermsOutliveTheirParent) {
     EXPECT_EQ(live_arenas.load(), 1);
 }
 
+TEST_F(Arena, CopyingOutUnpinsTheBigArena) {
+    std::vector<term> many(1000, sample_value);
+    term big = dec(encode(make_list(many)));
+    const std::size_t big_bytes = block_bytes.load();
+    block_bytes = 0;
+    // The documented way to keep a small part without the whole decoded term.
+    term part = dec(encode(*big.head()));
+    big = term();
+    EXPECT_EQ(live_arenas.load(), 1);
+    EXPECT_LT(block_bytes.load() * 100, big_bytes);
+    EXPECT_EQ(part, sample_value);
+}
+
 TEST_F(Arena, BuiltTermsHoldDecodedParts) {
     term t = dec(encode(sample_value));
     term built = tuple(*t.element(1), cons(*t.element(0), term()));
