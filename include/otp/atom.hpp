@@ -23,6 +23,10 @@ struct atom_entry {
     bool latin1;          ///< every code point is below 256
     char text[1];         ///< UTF-8 bytes, NUL-terminated; really `size + 1` bytes
 };
+/// Every entry's text is followed by at least this many zero bytes, so the name may be
+/// read a word at a time.
+inline constexpr std::size_t atom_text_padding = 8;
+
 /// Interns a UTF-8 name already known to be valid and at most 255 characters.
 const atom_entry* intern_atom(std::string_view utf8, std::error_code& ec) noexcept;
 /// The entry of the empty atom ''.

@@ -68,6 +68,9 @@ struct decode_error_info {
 /// bounded inflated size) whatever the length fields claim. Lists whose tail is another
 /// LIST_EXT/STRING_EXT (never written by OTP) are stored as one run. Throws only
 /// std::bad_alloc, or what a local_ext resolver throws.
+///
+/// The decoded term's nodes share one arena (see otp::term): any part of the result
+/// that is kept keeps all of it alive.
 result<term> decode(std::span<const std::uint8_t> bytes, const decode_options& options = {});
 /// As decode(), also reporting the error offset in `err`.
 result<term> decode(std::span<const std::uint8_t> bytes, decode_error_info& err,

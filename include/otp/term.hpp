@@ -125,6 +125,14 @@ class fun_view;
 /// in a reference-counted immutable node, so copies are cheap and large binaries are
 /// shared, never copied. A default-constructed term is `[]`.
 ///
+/// Memory of decoded terms: otp::decode() puts all the nodes of one decoded term in
+/// one arena, counted as a whole and freed in one step when the last term referring
+/// into it dies. A sub-term kept from a decoded term (an element, a tail, a map value,
+/// a sub-binary) therefore keeps the whole decoded term's memory alive: typically three
+/// to five times its encoded size, more for input made of tiny containers. To keep a
+/// small part of a large decoded term for long,
+/// copy it out: `otp::decode(otp::encode(part))` gives a term with an arena of its own.
+///
 /// Thread safety: a term may be read, copied and destroyed from many threads at
 /// once (the reference count is atomic); assigning to one term object from two
 /// threads at once is a data race, as for any value type.

@@ -32,8 +32,12 @@ std::uint32_t hash_bytes(std::string_view s) noexcept {
 
 atom_entry* make_entry(std::string_view utf8, std::uint32_t hash, std::uint16_t chars, bool latin1,
                        std::uint32_t index) {
-    void* mem = std::malloc(sizeof(atom_entry) + utf8.size());
+    // Zeros pad the text to at least 8 bytes past its end, so that comparisons may read
+    // the name a word at a time (atom_prefix).
+    const std::size_t bytes = sizeof(atom_entry) + utf8.size() + atom_text_padding;
+    void* mem = std::malloc(bytes);
     if (mem == nullptr) throw std::bad_alloc();
+    std::memset(mem, 0, bytes);
     auto* e = static_cast<atom_entry*>(mem);
     e->index = index;
     e->hash = hash;

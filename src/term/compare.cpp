@@ -340,6 +340,8 @@ std::uint64_t hash_of(const term& t) noexcept {
             std::memcpy(&w, b->data + i, b->size - i);
             return mix(mix(h, w), b->size);
         }
+        case tag::arena:  // never a term's own tag
+            break;
     }
     return h;
 }

@@ -4,6 +4,10 @@
 // costs heap (bounded by max_depth), never native stack. Every count is checked
 // against the bytes left before anything is allocated: each element takes at least
 // one byte, so a container can never claim more slots than the input could fill.
+//
+// All nodes of one decoded term go into one arena (term/arena.hpp). A slot inside it
+// holds no count on the node it names, so slots are written with placement new and
+// never assigned to or destroyed: that would release a count nobody took.
 #include <algorithm>
 #include <bit>
 #include <charconv>
@@ -16,7 +20,10 @@
 #include <zlib.h>
 
 #include "otp/etf.hpp"
+#include "term/arena.hpp"
+#include "term/atom_cache.hpp"
 #include "term/etf_tags.hpp"
+#include "term/map_order.hpp"
 
 namespace otp {
 namespace {
@@ -81,28 +88,33 @@ class frame_stack {
     std::size_t cap_ = inline_cap;
 };
 
-template <class Node, class... Args>
-inline void emplace_node(term* dst, tag t, Args&&... args) {
-    void* mem = detail::alloc_node(sizeof(Node));
-    // The node types built here have noexcept constructors.
-    auto* n = new (mem) Node(std::forward<Args>(args)...);
+// Writes an arena node into a slot (whatever the slot held is not released).
+inline void put(term* dst, tag t, detail::heap_node* n) noexcept {
     new (dst) term(term::adopt(t, n));
 }
 
-// Empty containers are shared: they are common leaves, and a shared node costs a
-// count increment instead of an allocation and a free.
-const term& empty_tuple() {
-    static const term t = make_tuple(std::span<const term>{});
-    return t;
-}
-const term& empty_map() {
-    static const term t = make_map(std::span<const std::pair<term, term>>{});
-    return t;
-}
-const term& empty_binary() {
-    static const term t = binary(std::span<const std::uint8_t>{});
-    return t;
-}
+// A term slot outside the arena that, like the slots inside it, holds no count on an
+// arena node: it is cleared, never released, when it goes away. The root slot hands
+// the decoder's reference to the arena over to the term that take() returns.
+class slot {
+  public:
+    explicit slot(detail::arena_builder& a) noexcept : arena_(a) {}
+    slot(const slot&) = delete;
+    slot& operator=(const slot&) = delete;
+    ~slot() {
+        if (arena_.owns(t_.raw_node())) new (&t_) term();
+    }
+    term* get() noexcept { return &t_; }
+    const term& peek() const noexcept { return t_; }
+    term take() noexcept {
+        if (arena_.owns(t_.raw_node())) arena_.hand_over();
+        return std::move(t_);
+    }
+
+  private:
+    detail::arena_builder& arena_;
+    term t_;
+};
 
 // FLOAT_EXT text as OTP accepts it: [+-]digits.digits[(e|E)[+-]digits], NUL-ended.
 // Underflow gives a signed zero; overflow is an error, as in OTP.
@@ -170,42 +182,12 @@ inline term* map_slot(detail::map_node* m, std::uint32_t remaining) noexcept {
     return (i & 1) ? &m->pairs()[i / 2].second : &m->pairs()[i / 2].first;
 }
 
-// exact_compare, with what sorting map keys mostly meets done inline: different
-// types, atoms, small integers and whole-byte binaries.
-inline int key_compare(const term& a, const term& b) noexcept {
-    const tag ta = a.raw_tag();
-    const tag tb = b.raw_tag();
-    if (ta == tb) {
-        if (ta == tag::atom) {
-            const auto c = a.raw_atom() <=> b.raw_atom();
-            return c < 0 ? -1 : (c > 0 ? 1 : 0);
-        }
-        if (ta == tag::small_int) return (a.raw_int() > b.raw_int()) - (a.raw_int() < b.raw_int());
-        if (ta == tag::binary) {
-            const auto* x = static_cast<const detail::binary_node*>(a.raw_node());
-            const auto* y = static_cast<const detail::binary_node*>(b.raw_node());
-            if (x->bits == 8 && y->bits == 8) {
-                const std::size_t n = std::min(x->size, y->size);
-                const int c = n == 0 ? 0 : std::memcmp(x->data, y->data, n);
-                if (c != 0) return c < 0 ? -1 : 1;
-                return (x->size > y->size) - (x->size < y->size);
-            }
-        }
-    } else {
-        const int ra = detail::order_rank(ta);
-        const int rb = detail::order_rank(tb);
-        if (ra != rb) return ra < rb ? -1 : 1;
-    }
-    const auto c = exact_compare(a, b);
-    return c < 0 ? -1 : (c > 0 ? 1 : 0);
-}
-
 // OTP never writes a list whose tail is another LIST_EXT or STRING_EXT, but it reads
 // one. Decoded as is, such input becomes a chain of runs, and comparing chains with
 // differently split lists costs the comparison a level of recursion per run: a
 // hostile peer could overflow the stack with a map of two such keys. So a chain is
 // rebuilt as one run (moving the elements) once its last tail is known.
-bool flatten_chain(term* head) {
+bool flatten_chain(term* head, detail::arena_builder& arena) {
     std::size_t n = 0;
     const term* t = head;
     while (t->raw_tag() == tag::list) {
@@ -216,63 +198,33 @@ bool flatten_chain(term* head) {
     // n is bounded by the input length, which the LIST_EXT counts already checked
     // against 32 bits per run; a chain could still exceed 2^32 elements in total.
     if (n > std::numeric_limits<std::uint32_t>::max()) return false;
-    auto* flat = detail::new_list(static_cast<std::uint32_t>(n));
+    auto* flat = arena.list(static_cast<std::uint32_t>(n));
     term* out = flat->elems();
     term* cur = head;
     while (cur->raw_tag() == tag::list) {
         // Freshly decoded runs are referenced only from here, so their elements can
-        // be moved out.
+        // be moved out; the runs stay behind in the arena as unused room.
         auto* run = static_cast<detail::list_node*>(cur->raw_node());
         for (std::uint32_t i = cur->raw_aux(); i < run->size; ++i)
-            *out++ = std::move(run->elems()[i]);
+            new (out++) term(std::move(run->elems()[i]));
         cur = &run->tail;
     }
-    flat->tail = std::move(*cur);
-    *head = term::adopt(tag::list, flat);
+    new (&flat->tail) term(std::move(*cur));
+    put(head, tag::list, flat);
     return true;
-}
-
-// A per-thread cache of decoded atoms keyed by their bytes in the input: a hit is a
-// hash and a memcmp, with no lock and no UTF-8 validation (the entry's text was
-// validated when it was interned, and equal bytes are equally valid). Entries are
-// immortal, so a stale slot is merely a miss.
-struct atom_slot {
-    const detail::atom_entry* entry = nullptr;
-};
-constexpr std::size_t atom_cache_size = 4096;
-thread_local atom_slot tl_atom_cache[atom_cache_size];
-
-inline std::size_t quick_hash(const std::uint8_t* s, std::size_t n) noexcept {
-    std::uint64_t a;
-    std::uint64_t b;
-    if (n >= 8) {
-        std::memcpy(&a, s, 8);
-        std::memcpy(&b, s + n - 8, 8);
-    } else if (n >= 4) {
-        std::uint32_t x;
-        std::uint32_t y;
-        std::memcpy(&x, s, 4);
-        std::memcpy(&y, s + n - 4, 4);
-        a = x;
-        b = y;
-    } else {
-        a = n == 0 ? 0 : (s[0] | (s[n / 2] << 8) | (s[n - 1] << 16));
-        b = 0;
-    }
-    const std::uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ ((b + n) * 0xC2B2AE3D27D4EB4Full);
-    return static_cast<std::size_t>(h >> 40);
 }
 
 class decoder {
   public:
     decoder(const std::uint8_t* begin, const std::uint8_t* end, const decode_options& opt,
-            detail::heap_node* zc_owner) noexcept
+            detail::arena_builder& arena, detail::heap_node* zc_owner) noexcept
         : base_(begin),
           p_(begin),
           end_(end),
           opt_(opt),
+          arena_(arena),
           zc_owner_(zc_owner),
-          atoms_(tl_atom_cache) {}
+          atoms_(thread_atom_cache()) {}
 
     // Decodes one term at the current position into *root (which holds `[]`).
     bool run(term* root);
@@ -298,9 +250,14 @@ class decoder {
 
     bool leaf(term* dst);
     bool read_atom(atom& out);
-    // Looks the name up in this thread's atom cache; `hit` says whether `out` was set.
-    atom_slot& cached_atom(const std::uint8_t* s, std::size_t n, bool& hit, atom& out);
     bool atom_utf8(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out);
+    // Writes the atom named s[0, n) to *dst if this thread's cache knows it.
+    bool cached_atom(const std::uint8_t* s, std::size_t n, term* dst) noexcept {
+        const detail::atom_entry* hit;
+        find_atom(atoms_, s, n, hit);
+        if (hit != nullptr) new (dst) term(atom::from_entry(hit));
+        return hit != nullptr;
+    }
     bool atom_latin1(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out);
     bool integer(const std::uint8_t* digits, std::size_t n, bool neg, term* dst);
     bool binary(const std::uint8_t* data, std::size_t n, std::uint8_t bits, term* dst);
@@ -311,7 +268,7 @@ class decoder {
     bool close_map(frame& f);
     enum class fill_result { filled, general, failed };
     template <bool Map>
-    fill_result fill_slots(frame& f);
+    [[gnu::always_inline]] inline fill_result fill_slots(frame& f);
     bool string(term* dst);
     bool push(frame_kind k, detail::heap_node* node, term* first, std::uint32_t n,
               const std::uint8_t* start);
@@ -320,16 +277,18 @@ class decoder {
     const std::uint8_t* p_;
     const std::uint8_t* end_;
     const decode_options& opt_;
-    detail::heap_node* zc_owner_;  // keeps zero-copy binaries' bytes alive, or nullptr
-    atom_slot* atoms_;             // this thread's atom cache
-    term zc_keep_;                 // owns a zc owner this decoder created
+    detail::arena_builder& arena_;  // where every node goes
+    detail::heap_node* zc_owner_;   // keeps zero-copy binaries' bytes alive, or nullptr
+    atom_slot* atoms_;              // this thread's atom cache
+    term* root_ = nullptr;          // the slot outside the arena that run() fills
     frame_stack stack_;
+    map_sort_scratch sort_scratch_;
     std::error_code ec_;
     std::size_t err_off_ = 0;
 };
 
-bool decoder::push(frame_kind k, detail::heap_node* node, term* first, std::uint32_t n,
-                   const std::uint8_t* start) {
+inline bool decoder::push(frame_kind k, detail::heap_node* node, term* first, std::uint32_t n,
+                          const std::uint8_t* start) {
     if (stack_.size() >= opt_.max_depth) return fail(term_errc::too_deep, start);
     frame& f = stack_.push();
     f.next = first;
@@ -340,38 +299,36 @@ bool decoder::push(frame_kind k, detail::heap_node* node, term* first, std::uint
     return true;
 }
 
-atom_slot& decoder::cached_atom(const std::uint8_t* s, std::size_t n, bool& hit, atom& out) {
-    atom_slot& slot = atoms_[quick_hash(s, n) & (atom_cache_size - 1)];
-    const detail::atom_entry* e = slot.entry;
-    hit = e != nullptr && e->size == n && std::memcmp(e->text, s, n) == 0;
-    if (hit) out = atom::from_entry(e);
-    return slot;
-}
-
 bool decoder::atom_utf8(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out) {
-    bool hit;
-    atom_slot& slot = cached_atom(s, n, hit, out);
-    if (hit) return true;
+    const detail::atom_entry* hit;
+    atom_slot& slot = find_atom(atoms_, s, n, hit);
+    if (hit != nullptr) {
+        out = atom::from_entry(hit);
+        return true;
+    }
     // 255 characters take at most 4 * 255 bytes.
     if (n > 1020) return fail(term_errc::atom_too_long, at);
     auto r = atom::make(std::string_view(reinterpret_cast<const char*>(s), n));
     if (!r) return fail(r.error(), at);
     out = *r;
-    slot.entry = out.entry();
+    remember_atom(slot, out);
     return true;
 }
 
 bool decoder::atom_latin1(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out) {
     // ASCII names read the same in Latin-1 and UTF-8, so they share the cache; other
     // Latin-1 names never match an entry's UTF-8 text and are simply not cached.
-    bool hit;
-    atom_slot& slot = cached_atom(s, n, hit, out);
-    if (hit) return true;
+    const detail::atom_entry* hit;
+    atom_slot& slot = find_atom(atoms_, s, n, hit);
+    if (hit != nullptr) {
+        out = atom::from_entry(hit);
+        return true;
+    }
     if (n > 255) return fail(term_errc::atom_too_long, at);
     auto r = atom::from_latin1(std::string_view(reinterpret_cast<const char*>(s), n));
     if (!r) return fail(r.error(), at);
     out = *r;
-    if (out.entry()->size == n) slot.entry = out.entry();
+    if (out.entry()->size == n) remember_atom(slot, out);
     return true;
 }
 
@@ -451,37 +408,31 @@ bool decoder::integer(const std::uint8_t* digits, std::size_t n, bool neg, term*
     }
     be.normalize();
     if (neg) be.negate();
-    emplace_node<detail::bigint_node>(dst, tag::big_int, std::move(v));
+    put(dst, tag::big_int, arena_.make_destroyed_later<detail::bigint_node>(std::move(v)));
     return true;
 }
 
 bool decoder::binary(const std::uint8_t* data, std::size_t n, std::uint8_t bits, term* dst) {
-    if (n == 0) {
-        new (dst) term(empty_binary());
-        return true;
-    }
-    const bool dirty = bits != 8 && (data[n - 1] & (0xFFu >> bits)) != 0;
+    const bool dirty = n != 0 && bits != 8 && (data[n - 1] & (0xFFu >> bits)) != 0;
     if (n >= zero_copy_min && !dirty) {
-        if (zc_owner_ == nullptr && opt_.zero_copy && opt_.owner) {
-            void* mem = detail::alloc_node(sizeof(detail::owner_node));
-            zc_keep_ = term::adopt(tag::owner, new (mem) detail::owner_node(opt_.owner));
-            zc_owner_ = zc_keep_.raw_node();
-        }
+        if (zc_owner_ == nullptr && opt_.zero_copy && opt_.owner)
+            zc_owner_ = arena_.make_destroyed_later<detail::owner_node>(opt_.owner);
         if (zc_owner_ != nullptr) {
-            auto* b = detail::new_binary(0, bits);
+            // The owner is in the arena (or holds the arena's input), so the edge to
+            // it needs no count of its own.
+            auto* b = arena_.binary(0, bits);
             b->data = data;
             b->size = n;
-            detail::retain(zc_owner_);
             b->owner = zc_owner_;
-            new (dst) term(term::adopt(tag::binary, b));
+            put(dst, tag::binary, b);
             return true;
         }
     }
-    auto* b = detail::new_binary(n, bits);
+    auto* b = arena_.binary(n, bits);
     if (n != 0) std::memcpy(b->inline_bytes(), data, n);
     // Unused low bits are cleared, as binary_to_term does.
     if (dirty) b->inline_bytes()[n - 1] &= static_cast<std::uint8_t>(0xFF << (8 - bits));
-    new (dst) term(term::adopt(tag::binary, b));
+    put(dst, tag::binary, b);
     return true;
 }
 
@@ -509,7 +460,7 @@ bool decoder::pid_port_ref(std::uint8_t t, term* dst) {
             // The old 2-bit creation field: OTP refuses larger values.
             if (t == pid_ext && v.creation > 3) return fail(term_errc::bad_value, q + 8);
             p_ += n;
-            emplace_node<detail::pid_node>(dst, tag::pid, v);
+            put(dst, tag::pid, arena_.make<detail::pid_node>(0, v));
             return true;
         }
         case new_port_ext:
@@ -528,7 +479,7 @@ bool decoder::pid_port_ref(std::uint8_t t, term* dst) {
                 if (t == port_ext && v.creation > 3) return fail(term_errc::bad_value, q + 4);
             }
             p_ += n;
-            emplace_node<detail::port_node>(dst, tag::port, v);
+            put(dst, tag::port, arena_.make<detail::port_node>(0, v));
             return true;
         }
         default: {  // references
@@ -557,7 +508,7 @@ bool decoder::pid_port_ref(std::uint8_t t, term* dst) {
                     return fail(term_errc::bad_value, q + (t == reference_ext ? 4 : 0));
                 if (v.ids[0] > 0x3FFFF) return fail(term_errc::bad_value, q + head);
             }
-            emplace_node<detail::ref_node>(dst, tag::reference, v);
+            put(dst, tag::reference, arena_.make<detail::ref_node>(0, v));
             return true;
         }
     }
@@ -572,13 +523,14 @@ bool decoder::read_export(term* dst) {
     const std::uint8_t t = *p_;
     if (t != small_integer_ext && t != integer_ext && t != small_big_ext && t != large_big_ext)
         return fail(term_errc::bad_tag, at);
-    term arity;
-    if (!leaf(&arity)) return false;
+    slot arity(arena_);  // a bignum arity is an arena node
+    if (!leaf(arity.get())) return false;
     // OTP takes any integer tag; arities above 255 cannot name a real function.
-    if (arity.raw_tag() != tag::small_int || arity.raw_int() < 0 || arity.raw_int() > 255)
+    const term& a = arity.peek();
+    if (a.raw_tag() != tag::small_int || a.raw_int() < 0 || a.raw_int() > 255)
         return fail(term_errc::bad_value, at);
-    v.arity = static_cast<std::uint8_t>(arity.raw_int());
-    emplace_node<detail::export_node>(dst, tag::export_fun, v);
+    v.arity = static_cast<std::uint8_t>(a.raw_int());
+    put(dst, tag::export_fun, arena_.make<detail::export_node>(0, v));
     return true;
 }
 
@@ -596,8 +548,8 @@ bool decoder::open_fun(term* dst) {
     atom module;
     if (!read_atom(module)) return false;
     if (nfree > left()) return fail(term_errc::too_large, hdr + 25);
-    auto* scratch = detail::new_tuple(3 + nfree);
-    new (dst) term(term::adopt(tag::tuple, scratch));
+    auto* scratch = arena_.tuple(3 + nfree);
+    put(dst, tag::tuple, scratch);
     term* parts = scratch->elems();
     static constexpr std::uint8_t int_tags[] = {small_integer_ext, integer_ext, small_big_ext,
                                                 large_big_ext};
@@ -621,37 +573,28 @@ bool decoder::close_fun(frame& f) {
     const std::uint8_t* hdr = f.start + 1;
     if (static_cast<std::size_t>(p_ - hdr) != load_be32(hdr))
         return fail(term_errc::bad_value, hdr);
-    const auto* scratch = static_cast<const detail::tuple_node*>(f.node);
-    const term* parts = scratch->elems();
-    term fun = make_fun(hdr[4], std::span<const std::uint8_t, 16>(hdr + 5, 16), load_be32(hdr + 21),
-                        atom::from_entry(f.fun_module), parts[0], parts[1], parts[2],
-                        std::span<const term>(parts + 3, scratch->arity - 3));
-    *f.dst = std::move(fun);
+    auto* scratch = static_cast<detail::tuple_node*>(f.node);
+    term* parts = scratch->elems();
+    const std::uint32_t nfree = scratch->arity - 3;
+    auto* n = arena_.make<detail::fun_node>(std::size_t{nfree} * sizeof(term));
+    n->arity = hdr[4];
+    std::memcpy(n->uniq, hdr + 5, 16);
+    n->index = load_be32(hdr + 21);
+    n->num_free = nfree;
+    n->module = atom::from_entry(f.fun_module);
+    // The parts move out of the scratch tuple, which stays behind as unused room.
+    new (&n->old_index) term(std::move(parts[0]));
+    new (&n->old_uniq) term(std::move(parts[1]));
+    new (&n->creator) term(std::move(parts[2]));
+    for (std::uint32_t i = 0; i < nfree; ++i)
+        new (n->free_vars() + i) term(std::move(parts[3 + i]));
+    put(f.dst, tag::fun, n);
     return true;
 }
 
 bool decoder::close_map(frame& f) {
-    auto* m = static_cast<detail::map_node*>(f.node);
-    auto* pairs = m->pairs();
-    const std::uint32_t n = m->size;
-    bool sorted = true;
-    for (std::uint32_t i = 1; i < n; ++i) {
-        const int c = key_compare(pairs[i - 1].first, pairs[i].first);
-        if (c == 0) return fail(term_errc::duplicate_map_key, f.start);
-        if (c > 0) {
-            sorted = false;
-            break;
-        }
-    }
-    if (sorted) return true;
-    // Hash-ordered (large) maps: sort by key, then any equal neighbours are duplicates.
-    std::sort(pairs, pairs + n,
-              [](const detail::map_node::pair& a, const detail::map_node::pair& b) {
-                  return key_compare(a.first, b.first) < 0;
-              });
-    for (std::uint32_t i = 1; i < n; ++i)
-        if (key_compare(pairs[i - 1].first, pairs[i].first) == 0)
-            return fail(term_errc::duplicate_map_key, f.start);
+    if (!order_map(static_cast<detail::map_node*>(f.node), sort_scratch_))
+        return fail(term_errc::duplicate_map_key, f.start);
     return true;
 }
 
@@ -699,6 +642,7 @@ bool decoder::leaf(term* dst) {
             return true;
         }
         case nil_ext:
+            new (dst) term();
             ++p_;
             return true;
         case small_big_ext:
@@ -751,6 +695,9 @@ bool decoder::leaf(term* dst) {
             if (used > left() - 1) return fail(term_errc::bad_value, at);
             new (dst) term(std::move(*r));
             p_ += 1 + used;
+            // Inside the arena the slot holds no count, so the arena keeps the one
+            // the resolver gave; the root slot keeps it itself.
+            if (dst != root_ && dst->raw_node() != nullptr) arena_.keep_external(dst->raw_node());
             return true;
         }
         default:
@@ -786,7 +733,12 @@ decoder::fill_result decoder::fill_slots(frame& f) {
             new (d) term(v);
             p += 9;
         } else if (t == nil_ext) {
-            ++p;  // the slot already holds []
+            new (d) term();
+            ++p;
+        } else if (t == small_atom_utf8_ext && left >= 2 && left - 2 >= p[1] &&
+                   cached_atom(p + 2, p[1], d)) {
+            // The common case of the commonest leaf: an atom this thread has seen.
+            p += 2 + p[1];
         } else if (t == small_tuple_ext || t == large_tuple_ext || t == list_ext || t == map_ext ||
                    t == new_fun_ext) {
             break;
@@ -821,16 +773,20 @@ bool decoder::string(term* dst) {
     if (left() - 3 < n) return fail(term_errc::truncated, end_);
     const std::uint8_t* s = p_ + 3;
     p_ += 3 + n;
-    if (n == 0) return true;
-    auto* node = detail::new_list(static_cast<std::uint32_t>(n));
+    if (n == 0) {
+        new (dst) term();
+        return true;
+    }
+    auto* node = arena_.list(static_cast<std::uint32_t>(n));
     term* e = node->elems();
     for (std::size_t i = 0; i < n; ++i)
         new (e + i) term(static_cast<long>(s[i]));
-    new (dst) term(term::adopt(tag::list, node));
+    put(dst, tag::list, node);
     return true;
 }
 
 bool decoder::run(term* root) {
+    root_ = root;
     term* dst = root;
     for (;;) {
         // Decode the term at p_ into *dst; containers open a frame and go on with
@@ -857,12 +813,12 @@ bool decoder::run(term* root) {
                     p_ += 5;
                 }
                 if (n == 0) {
-                    new (dst) term(empty_tuple());
+                    put(dst, tag::tuple, arena_.tuple(0));
                     break;
                 }
                 if (n > left()) return fail(term_errc::too_large, at + 1);
-                auto* node = detail::new_tuple(static_cast<std::uint32_t>(n));
-                new (dst) term(term::adopt(tag::tuple, node));
+                auto* node = arena_.tuple(static_cast<std::uint32_t>(n));
+                put(dst, tag::tuple, node);
                 if (!push(frame_kind::tuple, node, node->elems(), static_cast<std::uint32_t>(n),
                           at))
                     return false;
@@ -882,8 +838,8 @@ bool decoder::run(term* root) {
                 // LIST_EXT of no elements is just its tail, as binary_to_term reads it.
                 if (n == 0) continue;
                 if (n >= left()) return fail(term_errc::too_large, at + 1);
-                auto* node = detail::new_list(static_cast<std::uint32_t>(n));
-                new (dst) term(term::adopt(tag::list, node));
+                auto* node = arena_.list(static_cast<std::uint32_t>(n));
+                put(dst, tag::list, node);
                 if (!push(frame_kind::list, node, node->elems(), static_cast<std::uint32_t>(n), at))
                     return false;
                 stack_.top().dst = dst;
@@ -905,11 +861,11 @@ bool decoder::run(term* root) {
                 p_ += 5;
                 if (n > left() / 2) return fail(term_errc::too_large, at + 1);
                 if (n == 0) {
-                    new (dst) term(empty_map());
+                    put(dst, tag::map, arena_.map(0));
                     break;
                 }
-                auto* node = detail::new_map(static_cast<std::uint32_t>(n));
-                new (dst) term(term::adopt(tag::map, node));
+                auto* node = arena_.map(static_cast<std::uint32_t>(n));
+                put(dst, tag::map, node);
                 if (!push(frame_kind::map, node, &node->pairs()[0].first,
                           static_cast<std::uint32_t>(2 * n), at))
                     return false;
@@ -987,7 +943,7 @@ bool decoder::run(term* root) {
                 }
                 break;
             }
-            if (f.kind == frame_kind::chain && !flatten_chain(f.dst))
+            if (f.kind == frame_kind::chain && !flatten_chain(f.dst, arena_))
                 return fail(term_errc::too_large, f.start);
             if (f.kind == frame_kind::map && !close_map(f)) return false;
             if (f.kind == frame_kind::fun && !close_fun(f)) return false;
@@ -1057,10 +1013,17 @@ result<term> decode_compressed(std::span<const std::uint8_t> bytes, decode_error
         err = {make_error_code(term_errc::trailing_bytes), 6 + in_used, false};
         return err.code;
     }
-    decoder d(buf->inline_bytes(), buf->inline_bytes() + size, opt,
+    detail::arena_builder arena(size);
+    if (opt.zero_copy) {
+        // Zero-copy binaries point into the holder without a count each: the arena
+        // holds one for them all.
+        detail::retain(holder.raw_node());
+        arena.keep_external(holder.raw_node());
+    }
+    decoder d(buf->inline_bytes(), buf->inline_bytes() + size, opt, arena,
               opt.zero_copy ? holder.raw_node() : nullptr);
-    term root;
-    if (!d.run(&root)) {
+    slot root(arena);
+    if (!d.run(root.get())) {
         err = {d.error(), d.error_offset(), true};
         return err.code;
     }
@@ -1068,7 +1031,7 @@ result<term> decode_compressed(std::span<const std::uint8_t> bytes, decode_error
         err = {make_error_code(term_errc::trailing_bytes), d.consumed(), true};
         return err.code;
     }
-    return root;
+    return root.take();
 }
 
 }  // namespace
@@ -1085,9 +1048,10 @@ result<term> decode(std::span<const std::uint8_t> bytes, decode_error_info& err,
         return err.code;
     }
     if (bytes.size() >= 2 && bytes[1] == compressed_ext) return decode_compressed(bytes, err, opt);
-    decoder d(bytes.data() + 1, bytes.data() + bytes.size(), opt, nullptr);
-    term root;
-    if (!d.run(&root)) {
+    detail::arena_builder arena(bytes.size());
+    decoder d(bytes.data() + 1, bytes.data() + bytes.size(), opt, arena, nullptr);
+    slot root(arena);
+    if (!d.run(root.get())) {
         err = {d.error(), d.error_offset() + 1, false};
         return err.code;
     }
@@ -1095,7 +1059,7 @@ result<term> decode(std::span<const std::uint8_t> bytes, decode_error_info& err,
         err = {make_error_code(term_errc::trailing_bytes), d.consumed() + 1, false};
         return err.code;
     }
-    return root;
+    return root.take();
 }
 
 result<term> decode(std::span<const std::uint8_t> bytes, const decode_options& opt) {
@@ -1107,14 +1071,15 @@ result<term> decode_body(std::span<const std::uint8_t> bytes, std::size_t& used,
                          decode_error_info& err, const decode_options& opt) {
     err = {};
     used = 0;
-    decoder d(bytes.data(), bytes.data() + bytes.size(), opt, nullptr);
-    term root;
-    if (!d.run(&root)) {
+    detail::arena_builder arena(bytes.size());
+    decoder d(bytes.data(), bytes.data() + bytes.size(), opt, arena, nullptr);
+    slot root(arena);
+    if (!d.run(root.get())) {
         err = {d.error(), d.error_offset(), false};
         return err.code;
     }
     used = d.consumed();
-    return root;
+    return root.take();
 }
 
 result<term> decode_body(std::span<const std::uint8_t> bytes, std::size_t& used,

@@ -661,9 +661,10 @@ bool encoder<Sink>::emit(const term& t) {
             return true;
         }
         case tag::owner:
+        case tag::arena:
             break;
     }
-    // An owner node is never a term's own tag; refuse rather than write garbage.
+    // Owner and arena nodes are never a term's own tag; refuse rather than write garbage.
     err_ = term_errc::bad_value;
     return false;
 }

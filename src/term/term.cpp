@@ -6,6 +6,7 @@
 #include <new>
 
 #include "otp/term.hpp"
+#include "term/arena.hpp"
 #include "term/utf8.hpp"
 
 namespace otp {
@@ -95,9 +96,10 @@ inline bool last_reference(heap_node* h) noexcept {
            h->rc.fetch_sub(1, std::memory_order_acq_rel) == 1;
 }
 
-inline void drop(const term& t, work_stack& st) noexcept {
-    heap_node* h = t.raw_node();
-    if (h != nullptr && last_reference(h)) {
+inline void drop(heap_node* h, work_stack& st) noexcept {
+    if (h == nullptr) return;
+    h = counted(h);
+    if (last_reference(h)) {
         try {
             st.push(h);
         } catch (...) {
@@ -107,14 +109,8 @@ inline void drop(const term& t, work_stack& st) noexcept {
     }
 }
 
-inline void drop(heap_node* h, work_stack& st) noexcept {
-    if (h != nullptr && last_reference(h)) {
-        try {
-            st.push(h);
-        } catch (...) {
-            destroy_node(h);
-        }
-    }
+inline void drop(const term& t, work_stack& st) noexcept {
+    drop(t.raw_node(), st);
 }
 
 // Children are released by hand and the nodes freed without running ~term on their
@@ -151,6 +147,10 @@ void destroy_one(heap_node* n, work_stack& st) noexcept {
         case tag::owner:
             static_cast<owner_node*>(n)->~owner_node();
             break;
+        case tag::arena:
+            // Internal edges hold no counts: no walk, only what the arena recorded.
+            destroy_arena(static_cast<arena_node*>(n), [&](heap_node* h) { drop(h, st); });
+            return;  // the arena node lived in its first block, already freed
         case tag::fun: {
             auto* f = static_cast<fun_node*>(n);
             drop(f->old_index, st);
@@ -293,6 +293,7 @@ term_type term::type() const noexcept {
             return term_type::list;
         case tag::binary:
         case tag::owner:
+        case tag::arena:
             break;
     }
     return term_type::binary;

@@ -25,6 +25,7 @@ enum class tag : std::uint8_t {
     list,        // list_node + offset: a non-empty list
     binary,      // binary_node (also bitstrings)
     owner,       // owner_node: keeps external memory alive (never a term's own tag)
+    arena,       // arena_node: the count of every node in one arena (never a term's own tag)
 };
 inline constexpr tag first_heap_tag = tag::big_int;
 
@@ -57,6 +58,7 @@ constexpr int order_rank(tag t) noexcept {
             return 9;
         case tag::binary:
         case tag::owner:
+        case tag::arena:
             break;
     }
     return 10;
@@ -65,22 +67,46 @@ constexpr int order_rank(tag t) noexcept {
 /// Header of every heap node: an atomic reference count and the node's kind.
 /// Nodes are immutable after construction, so sharing them across threads only
 /// needs the count to be atomic.
+///
+/// A node may instead live in an arena (see arena_node): then `in_arena` is set and
+/// `rc` holds no count but the node's distance from the start of its arena block, in
+/// units of arena_unit bytes, which never changes. Such a node is counted through its
+/// arena: retaining or releasing it retains or releases the whole arena.
 struct heap_node {
     explicit heap_node(tag k) noexcept : rc(1), kind(k) {}
     std::atomic<std::uint32_t> rc;
     tag kind;
+    bool in_arena = false;
 };
+
+/// Arena nodes are placed on multiples of this, which also scales their block offset
+/// (a 32-bit offset then reaches 32 GiB into a block).
+inline constexpr std::size_t arena_unit = 8;
+
+/// The start of every arena block: the arena that all nodes of the block belong to.
+struct arena_block {
+    heap_node* arena;    // the arena_node (tag::arena) that counts for the block
+    arena_block* older;  // the block allocated before this one, or nullptr
+};
+
+/// The node whose count stands for `n`: `n` itself, or the arena that holds it.
+inline heap_node* counted(heap_node* n) noexcept {
+    if (!n->in_arena) return n;
+    const std::size_t off = std::size_t{n->rc.load(std::memory_order_relaxed)} * arena_unit;
+    return reinterpret_cast<const arena_block*>(reinterpret_cast<const char*>(n) - off)->arena;
+}
 
 /// Frees a node whose count dropped to zero, and every child that it held last.
 /// Iterative, so long lists and deep nesting cannot overflow the stack.
 void destroy_node(heap_node* n) noexcept;
 
 inline void retain(heap_node* n) noexcept {
-    n->rc.fetch_add(1, std::memory_order_relaxed);
+    counted(n)->rc.fetch_add(1, std::memory_order_relaxed);
 }
 inline void release(heap_node* n) noexcept {
+    n = counted(n);
     // Holding the only reference, no other thread can touch the count: skip the
-    // atomic read-modify-write (most decoded nodes die this way).
+    // atomic read-modify-write (most decoded terms die this way).
     if (n->rc.load(std::memory_order_acquire) == 1 ||
         n->rc.fetch_sub(1, std::memory_order_acq_rel) == 1)
         destroy_node(n);
