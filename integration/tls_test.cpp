@@ -50,6 +50,28 @@ class TlsWithErl : public ErlPeer {
         s.dns_names = {short_hostname(), "localhost"};
         return s;
     }
+    // A certificate for this host valid for one role only (extended key usage).
+    issued_cert only_for(eku usage) const {
+        cert_spec spec = for_this_host();
+        spec.usage = usage;
+        return ca_->issue(usage == eku::server_auth ? "server_only" : "client_only", spec);
+    }
+    // A certificate from the cluster's CA that names another host only.
+    issued_cert for_another_host(const std::string& stem) const {
+        cert_spec spec = for_this_host();
+        spec.common_name = "elsewhere";
+        spec.dns_names = {"elsewhere.example"};
+        spec.ip_addresses = {};
+        return ca_->issue(stem, spec);
+    }
+    // erl's options with `c` as the certificate of one side (&erl_tls_options::client
+    // for dialling, ::server for accepting).
+    erl_tls_options with_cert(erl_tls_side erl_tls_options::*side, const issued_cert& c) const {
+        auto o = erl_tls_;
+        (o.*side).certfile = c.cert;
+        (o.*side).keyfile = c.key;
+        return o;
+    }
     // C++ node options with TLS settings read from an optfile like erl's.
     node_options tls_node_opts(const erl_tls_options& o, const std::string& stem = "cpp") {
         const auto file = write_ssl_dist_optfile(o, dir_->path() / (unique_name(stem) + ".conf"));
@@ -154,31 +176,18 @@ TEST_F(TlsWithErl, ExpiredAndWrongUsageCertificatesAreNamed) {
     expired_spec.not_before_offset = -72h;
     expired_spec.lifetime = 24h;
     auto expired = ca_->issue("expired", expired_spec);
-    auto o = erl_tls_;
-    o.client.certfile = expired.cert;
-    o.client.keyfile = expired.key;
+    auto o = with_cert(&erl_tls_options::client, expired);
     node n(tls_node_opts(o, "expired"));
     EXPECT_EQ(n.connect(erl(), 10s), tls_errc::certificate_expired);
 
     // A client certificate without clientAuth: OTP refuses it with a bare
     // handshake_failure alert, so that is all the dialling side can know.
-    auto server_only_spec = for_this_host();
-    server_only_spec.usage = eku::server_auth;
-    auto server_only = ca_->issue("server_only", server_only_spec);
-    o = erl_tls_;
-    o.client.certfile = server_only.cert;
-    o.client.keyfile = server_only.key;
-    node w(tls_node_opts(o, "usage"));
+    node w(tls_node_opts(with_cert(&erl_tls_options::client, only_for(eku::server_auth)), "usage"));
     EXPECT_EQ(w.connect(erl(), 10s), tls_errc::handshake_failed);
 
     // Where otpcpp judges, it names the fault: a server certificate without serverAuth.
-    auto client_only_spec = for_this_host();
-    client_only_spec.usage = eku::client_auth;
-    auto client_only = ca_->issue("client_only", client_only_spec);
-    o = erl_tls_;
-    o.server.certfile = client_only.cert;
-    o.server.keyfile = client_only.key;
-    node wrong_server(tls_node_opts(o, "wrong_server"));
+    node wrong_server(
+        tls_node_opts(with_cert(&erl_tls_options::server, only_for(eku::client_auth)), "wrong"));
     auto dialer = make_tls_node("dialer");
     EXPECT_EQ(dialer->connect(wrong_server.name(), 10s), tls_errc::bad_certificate_usage);
 }
@@ -199,14 +208,8 @@ TEST_F(TlsWithErl, ClientsWithoutACertificateAreRefused) {
 }
 
 TEST_F(TlsWithErl, AServerCertificateForAnotherHostIsRefused) {
-    cert_spec spec = for_this_host();
-    spec.common_name = "elsewhere";
-    spec.dns_names = {"elsewhere.example"};
-    spec.ip_addresses = {};
-    auto elsewhere = ca_->issue("elsewhere_server", spec);
-    auto o = erl_tls_;
-    o.server.certfile = elsewhere.cert;
-    o.server.keyfile = elsewhere.key;
+    auto elsewhere = for_another_host("elsewhere_server");
+    auto o = with_cert(&erl_tls_options::server, elsewhere);
     node server(tls_node_opts(o, "elsewhere"));
     auto dialer = make_tls_node("dialer");
     EXPECT_EQ(dialer->connect(server.name(), 10s), tls_errc::hostname_mismatch);
@@ -246,14 +249,8 @@ TEST_F(TlsWithErl, PlainTcpPeersCannotConnectEitherWay) {
 TEST_F(TlsWithErl, NodeNameBindingIsOptIn) {
     // A node whose certificate names another host: OTP accepts it, and so does otpcpp
     // unless verify_node_name is set.
-    auto elsewhere_spec = for_this_host();
-    elsewhere_spec.common_name = "elsewhere";
-    elsewhere_spec.dns_names = {"elsewhere.example"};
-    elsewhere_spec.ip_addresses = {};
-    auto elsewhere = ca_->issue("elsewhere", elsewhere_spec);
-    auto o = erl_tls_;
-    o.client.certfile = elsewhere.cert;
-    o.client.keyfile = elsewhere.key;
+    auto elsewhere = for_another_host("elsewhere");
+    auto o = with_cert(&erl_tls_options::client, elsewhere);
     node dialer(tls_node_opts(o, "dialer"));
     EXPECT_TRUE(dialer.ping(erl()));
 

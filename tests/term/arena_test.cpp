@@ -155,10 +155,7 @@ TEST_F(Arena, FailedDecodesFreeTheirArena) {
 }
 
 TEST_F(Arena, ZeroCopyBinariesKeepTheInputThroughTheArena) {
-    bytes raw = from_hex("8368026D00000064");
-    raw.insert(raw.end(), 100, 0xAB);
-    raw.insert(raw.end(), {0x6D, 0, 0, 0, 2, 1, 2});
-    auto owned = std::make_shared<const bytes>(raw);
+    auto owned = std::make_shared<const bytes>(long_and_short_binary());
     std::weak_ptr<const bytes> watch = owned;
     decode_options o;
     o.zero_copy = true;

@@ -33,6 +33,15 @@ inline bytes from_hex(const std::string& h) {
     return out;
 }
 
+/// `{<<100 bytes of 0xAB>>, <<1,2>>}` in the external format: for zero-copy tests, one
+/// binary long enough to share the input and one short enough to be copied.
+inline bytes long_and_short_binary() {
+    bytes raw = from_hex("8368026D00000064");
+    raw.insert(raw.end(), 100, 0xAB);
+    raw.insert(raw.end(), {0x6D, 0, 0, 0, 2, 1, 2});
+    return raw;
+}
+
 inline std::string to_hex(std::span<const std::uint8_t> b) {
     static const char* d = "0123456789ABCDEF";
     std::string s;
