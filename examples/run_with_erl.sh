@@ -10,7 +10,8 @@ pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
 }
-trap cleanup EXIT
+log=$(mktemp)
+trap 'cleanup; rm -f "$log"' EXIT
 
 # A free port for a private epmd: let the kernel pick one.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -29,7 +30,11 @@ erl -sname "$peer" -setcookie "$cookie" -noinput -start_epmd false -eval '
                        {From, Msg} -> From ! {echoed, Msg}, Loop()
                    end
            end,
-    register(demo_echo, spawn(Echo)).' &
+    register(demo_echo, spawn(Echo)),
+    io:format("demo_echo ready~n").' >"$log" 2>&1 &
 pids+=($!)
+# The node is reachable before -eval has registered demo_echo: wait for that.
+for _ in $(seq 200); do grep -q "demo_echo ready" "$log" && break; sleep 0.1; done
+grep -q "demo_echo ready" "$log" || { echo "the Erlang node did not start:" >&2; cat "$log" >&2; exit 1; }
 
 "$program" "$peer@$host" "$cookie"

@@ -16,6 +16,7 @@ namespace {
 
 using etf_test::bytes;
 using etf_test::from_hex;
+using etf_test::long_and_short_binary;
 
 std::atomic<long> live_arenas{0};
 std::atomic<std::size_t> block_bytes{0};

@@ -14,6 +14,7 @@ namespace {
 
 using etf_test::bytes;
 using etf_test::from_hex;
+using etf_test::long_and_short_binary;
 
 // Decodes, expecting success.
 term dec(const bytes& b, const decode_options& o = {}) {
