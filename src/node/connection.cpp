@@ -163,13 +163,17 @@ std::error_code connection::send(const term& control, const term* payload) {
 }
 
 void connection::write_queued() {
+    bool idle;
     {
         std::lock_guard lock(out_mutex_);
         in_flight_.swap(queued_);
         queued_.clear();
-        if (in_flight_.empty() || closed_) writing_ = false;
+        // Decided under the lock: once writing_ is false another sender may start a
+        // writer, so this one must not go on to write.
+        idle = in_flight_.empty() || closed_;
+        if (idle) writing_ = false;
     }
-    if (!writing_now()) {
+    if (idle) {
         if (flush_then_close_) finish(*flush_then_close_);
         return;
     }
