@@ -14,6 +14,8 @@ constexpr std::size_t read_chunk = 64 * 1024;
 // Small packets are coalesced into one queued buffer up to this size, so a burst of
 // sends becomes a few large writes rather than one buffer per message.
 constexpr std::size_t coalesce_limit = 64 * 1024;
+// Written buffers kept for the next batches.
+constexpr std::size_t max_spare = 2;
 
 }  // namespace
 
@@ -137,16 +139,37 @@ void connection::consume() {
     }
 }
 
-void connection::send(std::vector<std::uint8_t>&& packet) {
+std::vector<std::uint8_t>& connection::scratch() {
+    thread_local std::vector<std::uint8_t> buf;
+    return buf;
+}
+
+std::vector<std::uint8_t> connection::fresh_buffer_locked() {
+    if (!spare_.empty()) {
+        auto b = std::move(spare_.back());
+        spare_.pop_back();
+        b.clear();
+        return b;
+    }
+    std::vector<std::uint8_t> b;
+    b.reserve(coalesce_limit);
+    return b;
+}
+
+void connection::enqueue(std::vector<std::uint8_t>& packet) {
     bool start_writer = false;
     {
         std::lock_guard lock(out_mutex_);
         if (closed_) return;
-        if (!queued_.empty() && queued_.back().size() + packet.size() <= coalesce_limit) {
+        if (packet.size() > coalesce_limit / 2) {
+            // Large: queued as it is (the caller's buffer goes with it).
+            queued_.push_back(std::move(packet));
+            packet = {};
+        } else {
+            if (queued_.empty() || queued_.back().size() + packet.size() > coalesce_limit)
+                queued_.push_back(fresh_buffer_locked());
             auto& back = queued_.back();
             back.insert(back.end(), packet.begin(), packet.end());
-        } else {
-            queued_.push_back(std::move(packet));
         }
         wrote_since_tick_ = true;
         if (!writing_) writing_ = start_writer = true;
@@ -155,19 +178,25 @@ void connection::send(std::vector<std::uint8_t>&& packet) {
         boost::asio::post(strand_, [self = shared_from_this()] { self->write_queued(); });
 }
 
+void connection::send(std::vector<std::uint8_t>&& packet) {
+    enqueue(packet);
+}
+
 std::error_code connection::send(const term& control, const term* payload) {
-    std::vector<std::uint8_t> packet;
-    if (auto ec = encoder_.append(packet, control, payload)) return ec;
-    send(std::move(packet));
-    return {};
+    return send_with([&](const packet_encoder& enc, std::vector<std::uint8_t>& out) {
+        return enc.append(out, control, payload);
+    });
 }
 
 void connection::write_queued() {
     bool idle;
     {
         std::lock_guard lock(out_mutex_);
+        for (auto& b : in_flight_)
+            if (spare_.size() < max_spare && b.capacity() <= coalesce_limit)
+                spare_.push_back(std::move(b));
+        in_flight_.clear();
         in_flight_.swap(queued_);
-        queued_.clear();
         // Decided under the lock: once writing_ is false another sender may start a
         // writer, so this one must not go on to write.
         idle = in_flight_.empty() || closed_;
@@ -183,8 +212,8 @@ void connection::write_queued() {
         bufs.emplace_back(b.data(), b.size());
     auto on_written = boost::asio::bind_executor(
         strand_, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-            self->in_flight_.clear();
             if (ec) {
+                self->in_flight_.clear();
                 {
                     std::lock_guard lock(self->out_mutex_);
                     self->writing_ = false;
@@ -219,6 +248,8 @@ void connection::tick() {
         std::lock_guard lock(out_mutex_);
         idle = !wrote_since_tick_;
         wrote_since_tick_ = false;
+        // An idle link gives its spare buffers back.
+        if (idle) spare_ = {};
     }
     if (idle) {
         send(std::vector<std::uint8_t>(4, 0));  // a tick: an empty packet
@@ -266,6 +297,7 @@ void connection::finish(std::error_code why) {
         std::lock_guard lock(out_mutex_);
         closed_ = true;
         queued_.clear();
+        spare_.clear();
     }
     // No TLS close_notify: OTP does not send one either, and waiting for the peer's
     // would hold the close up.

@@ -59,6 +59,17 @@ class connection : public std::enable_shared_from_this<connection> {
     void send(std::vector<std::uint8_t>&& packet);
     /// Encodes a control message (and payload) in the negotiated format and queues it.
     std::error_code send(const term& control, const term* payload = nullptr);
+    /// Encodes one packet on the caller's thread through `encode(encoder, out)` (which
+    /// appends to `out`, see packet_encoder) and queues it. Small packets cost no
+    /// allocation: they are encoded into a per-thread buffer and copied into the queue.
+    template <class Encode>
+    std::error_code send_with(Encode&& encode) {
+        std::vector<std::uint8_t>& packet = scratch();
+        packet.clear();
+        if (auto ec = encode(encoder_, packet)) return ec;
+        enqueue(packet);
+        return {};
+    }
     /// Ends the connection with `why` (reported through on_closed once). Thread-safe.
     void close(std::error_code why);
     /// Ends the connection with `why` once every packet queued so far is written, or
@@ -74,6 +85,12 @@ class connection : public std::enable_shared_from_this<connection> {
     std::uint64_t packets_received() const noexcept { return packets_in_; }
 
   private:
+    // The calling thread's encoding buffer.
+    static std::vector<std::uint8_t>& scratch();
+    // Queues `packet`: copies a small one into the coalescing buffer, takes a large one.
+    void enqueue(std::vector<std::uint8_t>& packet);
+    // A buffer for coalescing (a recycled one when there is one); out_mutex_ held.
+    std::vector<std::uint8_t> fresh_buffer_locked();
     void read();
     void on_read(std::size_t n);
     void consume();
@@ -101,7 +118,10 @@ class connection : public std::enable_shared_from_this<connection> {
     // Writing: producers append under the mutex; one writer drains with gathered writes.
     std::mutex out_mutex_;
     std::vector<std::vector<std::uint8_t>> queued_;
-    std::vector<std::vector<std::uint8_t>> in_flight_;
+    std::vector<std::vector<std::uint8_t>> in_flight_;  // the writer's (strand)
+    // Written buffers kept for reuse, so a busy link does not allocate and fault in a
+    // coalescing buffer per batch; dropped when the link goes idle (guarded).
+    std::vector<std::vector<std::uint8_t>> spare_;
     bool writing_ = false;
     bool closed_ = false;  // guarded by out_mutex_
 

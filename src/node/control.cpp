@@ -1,6 +1,8 @@
 // Parsing and encoding of distribution control messages.
 #include "node/control.hpp"
 
+#include "term/etf_primitives.hpp"
+
 namespace otp::dist {
 namespace {
 
@@ -185,23 +187,27 @@ result<signal> parse_signal(const message& m, atom peer) {
     return out;
 }
 
-std::error_code packet_encoder::append(std::vector<std::uint8_t>& out, const term& control,
-                                       const term* payload) const {
-    static const encode_options dist_terms{2, -1, 1000};
+namespace {
+const encode_options dist_terms{2, -1, 1000};
+}  // namespace
+
+template <class WriteControl>
+std::error_code packet_encoder::append_packet(std::vector<std::uint8_t>& out,
+                                              WriteControl&& write_control,
+                                              const term* payload) const {
     const std::size_t start = out.size();
     out.resize(start + 4);
     if (header_) {
         // Header format with zero atom cache references: every atom inline.
         out.insert(out.end(), {131, 68, 0});
     } else {
-        out.push_back(112);
+        out.insert(out.end(), {112, 131});
     }
-    const auto put = [&](const term& t) {
+    std::error_code ec = write_control(out);
+    if (!ec && payload != nullptr) {
         if (!header_) out.push_back(131);
-        return encode_body_append(t, out, dist_terms).error();
-    };
-    std::error_code ec = put(control);
-    if (!ec && payload != nullptr) ec = put(*payload);
+        ec = encode_body_append(*payload, out, dist_terms).error();
+    }
     if (ec) {
         out.resize(start);
         return ec;
@@ -212,6 +218,53 @@ std::error_code packet_encoder::append(std::vector<std::uint8_t>& out, const ter
     out[start + 2] = static_cast<std::uint8_t>(len >> 8);
     out[start + 3] = static_cast<std::uint8_t>(len);
     return {};
+}
+
+std::error_code packet_encoder::append(std::vector<std::uint8_t>& out, const term& control,
+                                       const term* payload) const {
+    return append_packet(
+        out,
+        [&](std::vector<std::uint8_t>& o) {
+            return encode_body_append(control, o, dist_terms).error();
+        },
+        payload);
+}
+
+std::error_code packet_encoder::append_send(std::vector<std::uint8_t>& out, const pid* from,
+                                            const pid& to, const term& message) const {
+    return append_packet(
+        out,
+        [&](std::vector<std::uint8_t>& o) {
+            if (from)
+                etf_detail::append_small_tuple(o, {std::uint8_t{22}, from, &to});
+            else
+                etf_detail::append_small_tuple(o, {std::uint8_t{2}, atom(), &to});
+            return std::error_code{};
+        },
+        &message);
+}
+
+std::error_code packet_encoder::append_reg_send(std::vector<std::uint8_t>& out, const pid& from,
+                                                atom to, const term& message) const {
+    return append_packet(
+        out,
+        [&](std::vector<std::uint8_t>& o) {
+            etf_detail::append_small_tuple(o, {std::uint8_t{6}, &from, atom(), to});
+            return std::error_code{};
+        },
+        &message);
+}
+
+std::error_code packet_encoder::append_alias_send(std::vector<std::uint8_t>& out,
+                                                  const pid& from, const reference& alias,
+                                                  const term& message) const {
+    return append_packet(
+        out,
+        [&](std::vector<std::uint8_t>& o) {
+            etf_detail::append_small_tuple(o, {std::uint8_t{33}, &from, &alias});
+            return std::error_code{};
+        },
+        &message);
 }
 
 namespace make {

@@ -146,8 +146,23 @@ class packet_encoder {
     /// payload; too_deep when a term nests deeper than the encoder allows.
     std::error_code append(std::vector<std::uint8_t>& out, const term& control,
                            const term* payload = nullptr) const;
+    /// The per-message packets, written without building a control tuple (the same
+    /// bytes as append() of make::send_sender, or make::send when `from` is null).
+    std::error_code append_send(std::vector<std::uint8_t>& out, const pid* from, const pid& to,
+                                const term& message) const;
+    /// As append() of make::reg_send.
+    std::error_code append_reg_send(std::vector<std::uint8_t>& out, const pid& from, atom to,
+                                    const term& message) const;
+    /// As append() of make::alias_send.
+    std::error_code append_alias_send(std::vector<std::uint8_t>& out, const pid& from,
+                                      const reference& alias, const term& message) const;
 
   private:
+    // Frames what `write_control(out)` and the payload append: length, header, terms.
+    template <class WriteControl>
+    std::error_code append_packet(std::vector<std::uint8_t>& out, WriteControl&& write_control,
+                                  const term* payload) const;
+
     bool header_;
 };
 

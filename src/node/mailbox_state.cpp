@@ -57,7 +57,8 @@ bool mailbox_state::deliver(envelope&& e) {
         dropped = true;
     }
     queue_.push_back(std::move(e));
-    cv_.notify_all();
+    // Waking costs a system call; only a blocked receiver needs it.
+    if (blocked_ != 0) cv_.notify_all();
     return !dropped;
 }
 
@@ -82,9 +83,12 @@ result<envelope> mailbox_state::receive(
         }
         scanned = queue_.size();
         removals = queue_.removals();
-        if (!deadline) {
-            cv_.wait(lock);
-        } else if (cv_.wait_until(lock, *deadline) == std::cv_status::timeout) {
+        ++blocked_;
+        const bool timed_out =
+            deadline ? cv_.wait_until(lock, *deadline) == std::cv_status::timeout
+                     : (cv_.wait(lock), false);
+        --blocked_;
+        if (timed_out) {
             // One last look: a message may have arrived with the deadline.
             if (queue_.removals() != removals) scanned = 0;
             for (std::size_t i = scanned; i < queue_.size(); ++i) {

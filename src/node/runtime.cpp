@@ -13,7 +13,7 @@ namespace {
 
 const atom a_normal("normal"), a_kill("kill"), a_killed("killed"), a_noproc("noproc"),
     a_noconnection("noconnection"), a_exit("EXIT"), a_down("DOWN"), a_process("process"),
-    a_nodeup("nodeup"), a_nodedown("nodedown");
+    a_nodeup("nodeup"), a_nodedown("nodedown"), a_net_kernel("net_kernel");
 
 dist::process_ref wire_target(const monitor_target& t) {
     if (const pid* p = std::get_if<pid>(&t.what)) return *p;
@@ -111,7 +111,10 @@ bool runtime::unalias(const std::shared_ptr<mailbox_state>& owner, const referen
 // --- messages ----------------------------------------------------------------------
 
 void runtime::deliver_locked(const pid& to, envelope&& e) {
-    auto p = find_locked(to);
+    deliver_to(find_locked(to), std::move(e));
+}
+
+void runtime::deliver_to(const std::shared_ptr<mailbox_state>& p, envelope&& e) {
     if (!p || !p->deliver(std::move(e))) ++undeliverable_;
 }
 
@@ -120,23 +123,13 @@ void runtime::send(const std::optional<pid>& from, const pid& to, term message) 
         lock_t lock(mu_);
         return deliver_locked(to, {std::move(message), from});
     }
-    std::shared_ptr<dist::connection> conn;
-    auto fn = [this, from, to, message = std::move(message)](dist::connection& c) {
-        const term ctl = from && has(c, dflag::send_sender) ? dist::make::send_sender(*from, to)
-                                                            : dist::make::send(to);
-        if (c.send(ctl, &message)) ++undeliverable_;
-    };
-    {
-        lock_t lock(mu_);
-        auto it = peers_.find(to.node);
-        if (it != peers_.end() && it->second.conn) {
-            conn = it->second.conn;
-        } else {
-            return to_peer_locked(to.node, std::move(fn));
-        }
-    }
-    // Encoding happens outside the lock, on the sender's thread.
-    fn(*conn);
+    to_peer(to.node, [this, from, to, message = std::move(message)](dist::connection& c) {
+        const pid* sender = from && has(c, dflag::send_sender) ? &*from : nullptr;
+        if (c.send_with([&](const dist::packet_encoder& enc, std::vector<std::uint8_t>& out) {
+                return enc.append_send(out, sender, to, message);
+            }))
+            ++undeliverable_;
+    });
 }
 
 std::error_code runtime::send_registered(const std::optional<pid>& from, atom name, term message) {
@@ -156,10 +149,12 @@ void runtime::send_named(const std::optional<pid>& from, atom to, atom node, ter
         return;
     }
     // REG_SEND needs a sender; anonymous sends come from net_kernel, as OTP's would.
-    const pid sender = from ? *from : whereis(atom("net_kernel")).value_or(pid{});
-    lock_t lock(mu_);
-    to_peer_locked(node, [this, sender, to, message = std::move(message)](dist::connection& c) {
-        if (c.send(dist::make::reg_send(sender, to), &message)) ++undeliverable_;
+    const pid sender = from ? *from : whereis(a_net_kernel).value_or(pid{});
+    to_peer(node, [this, sender, to, message = std::move(message)](dist::connection& c) {
+        if (c.send_with([&](const dist::packet_encoder& enc, std::vector<std::uint8_t>& out) {
+                return enc.append_reg_send(out, sender, to, message);
+            }))
+            ++undeliverable_;
     });
 }
 
@@ -171,14 +166,15 @@ void runtime::send_alias(const std::optional<pid>& from, const reference& alias,
         if (!owner || !owner->deliver({std::move(message), from})) ++undeliverable_;
         return;
     }
-    const pid sender = from ? *from : whereis(atom("net_kernel")).value_or(pid{});
-    lock_t lock(mu_);
-    to_peer_locked(
-        alias.node, [this, sender, alias, message = std::move(message)](dist::connection& c) {
-            // Like OTP, a peer without ALIAS cannot take it: the message is dropped.
-            if (!has(c, dflag::alias) || c.send(dist::make::alias_send(sender, alias), &message))
-                ++undeliverable_;
-        });
+    const pid sender = from ? *from : whereis(a_net_kernel).value_or(pid{});
+    to_peer(alias.node, [this, sender, alias, message = std::move(message)](dist::connection& c) {
+        // Like OTP, a peer without ALIAS cannot take it: the message is dropped.
+        if (!has(c, dflag::alias) ||
+            c.send_with([&](const dist::packet_encoder& enc, std::vector<std::uint8_t>& out) {
+                return enc.append_alias_send(out, sender, alias, message);
+            }))
+            ++undeliverable_;
+    });
 }
 
 // --- links, monitors, exits ------------------------------------------------------------

@@ -133,6 +133,9 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
         return p.node == ids_->node() && p.creation == ids_->creation();
     }
     void deliver_locked(const pid& to, envelope&& e);
+    // Queues `e` at `p`, counting it as undeliverable when `p` is null or closed; needs
+    // no lock.
+    void deliver_to(const std::shared_ptr<mailbox_state>& p, envelope&& e);
     void exit_signal_locked(const pid& from, const pid& to, const term& reason, bool via_link);
     void close_locked(const std::shared_ptr<mailbox_state>& p, const term& reason);
     void down_locked(const std::shared_ptr<mailbox_state>& watcher, const reference& ref,
@@ -140,6 +143,21 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
 
     // Remote traffic (mu_ held): sends now when connected, else queues and dials.
     void to_peer_locked(atom node, std::function<void(dist::connection&)> send);
+    // The same without holding mu_: when `node` is connected, `send` runs on the
+    // caller's thread after the lock is released (encoding outside it), with no
+    // std::function; otherwise it is queued as by to_peer_locked.
+    template <class Send>
+    void to_peer(atom node, Send&& send) {
+        std::shared_ptr<dist::connection> conn;
+        {
+            lock_t lock(mu_);
+            auto it = peers_.find(node);
+            if (it == peers_.end() || !it->second.conn || !running_)
+                return to_peer_locked(node, std::forward<Send>(send));
+            conn = it->second.conn;
+        }
+        send(*conn);
+    }
     void dial_locked(atom node);
     void finish_attempt(atom node, attempt_id attempt, std::error_code ec,
                         std::shared_ptr<dist::connection> conn);

@@ -19,19 +19,29 @@ overloaded(Fs...) -> overloaded<Fs...>;
 }  // namespace
 
 void runtime::on_signal(dist::connection& c, dist::signal&& s) {
+    // Messages: the receiver is found under the lock and the message queued outside
+    // it, so a busy link and the node's senders hold the runtime's mutex only briefly.
+    if (auto* m = std::get_if<dist::send_signal>(&s)) {
+        std::shared_ptr<mailbox_state> to;
+        {
+            lock_t lock(mu_);
+            to = find_locked(m->to);
+        }
+        return deliver_to(to, {std::move(m->message), m->from});
+    }
+    if (auto* m = std::get_if<dist::reg_send_signal>(&s)) {
+        std::shared_ptr<mailbox_state> to;
+        {
+            lock_t lock(mu_);
+            if (auto it = names_.find(m->to); it != names_.end()) to = find_locked(it->second);
+        }
+        return deliver_to(to, {std::move(m->message), m->from});
+    }
     lock_t lock(mu_);
     std::visit(
         overloaded{
-            [&](dist::send_signal& m) {
-                deliver_locked(m.to, {std::move(m.message), m.from});
-            },
-            [&](dist::reg_send_signal& m) {
-                auto it = names_.find(m.to);
-                if (it == names_.end())
-                    ++undeliverable_;
-                else
-                    deliver_locked(it->second, {std::move(m.message), m.from});
-            },
+            [&](dist::send_signal&) {},      // above
+            [&](dist::reg_send_signal&) {},  // above
             [&](dist::alias_send_signal& m) {
                 auto it = aliases_.find(m.alias);
                 auto owner = it == aliases_.end() ? nullptr : it->second.lock();

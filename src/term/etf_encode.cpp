@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "otp/etf.hpp"
+#include "term/etf_primitives.hpp"
 #include "term/etf_tags.hpp"
 
 namespace otp {
@@ -154,6 +155,29 @@ void write_atom(byte_sink& out, const detail::atom_entry* e, int minor) {
         }
     }
     out.advance(h + f.len);
+}
+
+void write_pid(byte_sink& out, const pid& v, int minor) {
+    out.put(new_pid_ext);
+    write_atom(out, v.node.entry(), minor);
+    std::uint8_t* p = out.need(12);
+    store_be32(p, v.id);
+    store_be32(p + 4, v.serial);
+    store_be32(p + 8, v.creation);
+    out.advance(12);
+}
+
+void write_reference(byte_sink& out, const reference& v, int minor) {
+    std::uint8_t* p = out.need(3);
+    p[0] = newer_reference_ext;
+    store_be16(p + 1, v.len);
+    out.advance(3);
+    write_atom(out, v.node.entry(), minor);
+    p = out.need(4 + 4u * v.len);
+    store_be32(p, v.creation);
+    for (std::size_t i = 0; i < v.len; ++i)
+        store_be32(p + 4 + 4 * i, v.ids[i]);
+    out.advance(4 + 4u * v.len);
 }
 
 // Magnitude bytes (little-endian) of an int64's absolute value.
@@ -570,13 +594,7 @@ bool encoder<Sink>::emit(const term& t) {
             if constexpr (counting) {
                 out_.add(1 + atom_size(v.node.entry(), opt_.minor_version) + 12);
             } else {
-                out_.put(new_pid_ext);
-                put_atom(v.node.entry());
-                std::uint8_t* p = out_.need(12);
-                store_be32(p, v.id);
-                store_be32(p + 4, v.serial);
-                store_be32(p + 8, v.creation);
-                out_.advance(12);
+                write_pid(out_, v, opt_.minor_version);
             }
             return true;
         }
@@ -606,16 +624,7 @@ bool encoder<Sink>::emit(const term& t) {
             if constexpr (counting) {
                 out_.add(3 + atom_size(v.node.entry(), opt_.minor_version) + 4 + 4u * v.len);
             } else {
-                std::uint8_t* p = out_.need(3);
-                p[0] = newer_reference_ext;
-                store_be16(p + 1, v.len);
-                out_.advance(3);
-                put_atom(v.node.entry());
-                p = out_.need(4 + 4u * v.len);
-                store_be32(p, v.creation);
-                for (std::size_t i = 0; i < v.len; ++i)
-                    store_be32(p + 4 + 4 * i, v.ids[i]);
-                out_.advance(4 + 4u * v.len);
+                write_reference(out_, v, opt_.minor_version);
             }
             return true;
         }
@@ -791,6 +800,33 @@ result<std::size_t> encode_impl(const term& t, std::vector<std::uint8_t>& out,
 }
 
 }  // namespace
+
+namespace etf_detail {
+
+void append_small_tuple(std::vector<std::uint8_t>& out, std::initializer_list<element> elems) {
+    byte_sink sink(out);
+    std::uint8_t* p = sink.need(2);
+    p[0] = small_tuple_ext;
+    p[1] = static_cast<std::uint8_t>(elems.size());
+    sink.advance(2);
+    for (const element& e : elems) {
+        if (const auto* i = std::get_if<std::uint8_t>(&e)) {
+            p = sink.need(2);
+            p[0] = small_integer_ext;
+            p[1] = *i;
+            sink.advance(2);
+        } else if (const auto* a = std::get_if<atom>(&e)) {
+            write_atom(sink, a->entry(), 2);
+        } else if (const auto* pp = std::get_if<const pid*>(&e)) {
+            write_pid(sink, **pp, 2);
+        } else {
+            write_reference(sink, *std::get<const reference*>(e), 2);
+        }
+    }
+    sink.finish();
+}
+
+}  // namespace etf_detail
 
 std::vector<std::uint8_t> encode(const term& t, const encode_options& opt) {
     std::vector<std::uint8_t> out;

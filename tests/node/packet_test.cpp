@@ -279,3 +279,62 @@ TEST(DistControl, EncodesBothFormatsAndRoundTrips) {
         EXPECT_EQ(std::get<send_signal>(*sig).message, msg);
     }
 }
+
+// The per-message packets are written without a control term; the bytes must be
+// erl's own (pass-through) and those of the term-built packets (both formats).
+TEST(DistControl, DirectSendPacketIsErlsBytes) {
+    const capture& c = captures().at("passthrough");
+    const auto& erl_packet = c.packets.at(0);  // SEND_SENDER {rex, Node} from erl
+    packet_decoder dec(config_for(c.flags));
+    message m;
+    std::error_code ec;
+    ASSERT_EQ(dec.decode(erl_packet, nullptr, m, ec), packet_decoder::status::message);
+    auto sig = parse_signal(m, atom(c.peer));
+    ASSERT_TRUE(sig);
+    const auto& s = std::get<send_signal>(*sig);
+    ASSERT_TRUE(s.from);
+    std::vector<std::uint8_t> out;
+    ASSERT_FALSE(packet_encoder(false).append_send(out, &*s.from, s.to, s.message));
+    ASSERT_EQ(out.size(), erl_packet.size() + 4);
+    EXPECT_EQ(std::vector<std::uint8_t>(out.begin() + 4, out.end()), erl_packet);
+}
+
+TEST(DistControl, DirectPacketsEqualTermBuiltOnes) {
+    const pid from{atom("cpp@host"), 1, 0, 5};
+    const pid to{atom("erl@host"), 2, 0, 9};
+    const atom name("a_registered_name_\xc3\xa9t\xc3\xa9");
+    reference alias{atom("erl@host"), 7, 3, {}};
+    alias.ids = {1, 2, 3, 0, 0};
+    const term msg = otp::tuple(atom("hello"), otp::binary("world"), 42);
+    for (bool header : {false, true}) {
+        const packet_encoder enc(header);
+        const auto built = [&](const term& control) {
+            std::vector<std::uint8_t> out{9, 9};  // appends after what is there
+            EXPECT_FALSE(enc.append(out, control, &msg));
+            return out;
+        };
+        std::vector<std::uint8_t> out{9, 9};
+        ASSERT_FALSE(enc.append_send(out, &from, to, msg));
+        EXPECT_EQ(out, built(make::send_sender(from, to))) << header;
+        out = {9, 9};
+        ASSERT_FALSE(enc.append_send(out, nullptr, to, msg));
+        EXPECT_EQ(out, built(make::send(to))) << header;
+        out = {9, 9};
+        ASSERT_FALSE(enc.append_reg_send(out, from, name, msg));
+        EXPECT_EQ(out, built(make::reg_send(from, name))) << header;
+        out = {9, 9};
+        ASSERT_FALSE(enc.append_alias_send(out, from, alias, msg));
+        EXPECT_EQ(out, built(make::alias_send(from, alias))) << header;
+    }
+}
+
+TEST(DistControl, DirectPacketOfATooDeepMessageLeavesTheBufferAlone) {
+    term deep = otp::tuple(1);
+    for (int i = 0; i < 1100; ++i)
+        deep = otp::tuple(deep);
+    const pid to{atom("erl@host"), 2, 0, 9};
+    std::vector<std::uint8_t> out{1, 2, 3};
+    EXPECT_EQ(packet_encoder(true).append_send(out, nullptr, to, deep),
+              make_error_code(term_errc::too_deep));
+    EXPECT_EQ(out, (std::vector<std::uint8_t>{1, 2, 3}));
+}
