@@ -89,6 +89,9 @@ class connection : public std::enable_shared_from_this<connection> {
     static std::vector<std::uint8_t>& scratch();
     // Queues `packet`: copies a small one into the coalescing buffer, takes a large one.
     void enqueue(std::vector<std::uint8_t>& packet);
+    // Writes `packet` to an idle plain link from the caller's thread; true when all of
+    // it went out, else what is left stays in `packet`. out_mutex_ held.
+    bool write_now_locked(std::vector<std::uint8_t>& packet);
     // A buffer for coalescing (a recycled one when there is one); out_mutex_ held.
     std::vector<std::uint8_t> fresh_buffer_locked();
     void read();
@@ -123,6 +126,7 @@ class connection : public std::enable_shared_from_this<connection> {
     // coalescing buffer per batch; dropped when the link goes idle (guarded).
     std::vector<std::vector<std::uint8_t>> spare_;
     bool writing_ = false;
+    std::chrono::steady_clock::time_point last_enqueue_{};  // guarded by out_mutex_
     bool closed_ = false;  // guarded by out_mutex_
 
     boost::asio::steady_timer ticker_;

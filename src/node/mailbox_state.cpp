@@ -58,7 +58,11 @@ bool mailbox_state::deliver(envelope&& e) {
     }
     queue_.push_back(std::move(e));
     // Waking costs a system call; only a blocked receiver needs it.
-    if (blocked_ != 0) cv_.notify_all();
+    // One wake-up per round of sleepers: the rest would be futex calls for nothing.
+    if (blocked_ != 0 && !woken_) {
+        woken_ = true;
+        cv_.notify_all();
+    }
     return !dropped;
 }
 
@@ -84,10 +88,12 @@ result<envelope> mailbox_state::receive(
         scanned = queue_.size();
         removals = queue_.removals();
         ++blocked_;
+        woken_ = false;  // this receiver has not been woken yet
         const bool timed_out =
             deadline ? cv_.wait_until(lock, *deadline) == std::cv_status::timeout
                      : (cv_.wait(lock), false);
         --blocked_;
+        woken_ = false;
         if (timed_out) {
             // One last look: a message may have arrived with the deadline.
             if (queue_.removals() != removals) scanned = 0;

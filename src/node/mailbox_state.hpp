@@ -87,6 +87,7 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
     std::list<waiter> waiters_;
     std::uint64_t next_waiter_ = 1;
     std::size_t blocked_ = 0;  // receivers in a blocking wait
+    bool woken_ = false;       // they were notified and have not all run yet
     bool open_ = true;
     term reason_;
     std::size_t max_queue_ = 0;
