@@ -5,6 +5,8 @@
 //
 // W: send receive pingpong bigbin rpc connect (against the BEAM bench_peer);
 //    cpp-<W> (the same workload between two otpcpp nodes in this process, no BEAM);
+//    cpp-idle (memory of one node per idle connection and per idle mailbox: N client
+//    nodes in a child process connect to it, then it creates --mailboxes M mailboxes);
 //    tcp-bigbin tcp-stream tcp-pingpong (raw loopback TCP, the machine's ceiling).
 // --raw-tcp runs the raw TCP pattern of bigbin or pingpong under the plain workload name
 // and reports impl "rawtcp", so the harness can interleave it with the other clients
@@ -18,6 +20,7 @@
 
 #include "bench_local.hpp"
 #include "bench_report.hpp"
+#include "bench_scale.hpp"
 #include "bench_tcp.hpp"
 #include "bench_workloads.hpp"
 #include "commands.hpp"
@@ -32,6 +35,7 @@ struct bench_options {
     std::string cookie;
     long n = 0;
     long size = -1;
+    long mailboxes = 100'000;  // cpp-idle
     std::string name = "otpcppclient";
     int epmd_port = 0;
     unsigned io_threads = 1;
@@ -100,6 +104,15 @@ bench::report run(const bench_options& o) {
         return r;
     }
     if (w.starts_with("tcp-")) return run_raw_tcp(o, w.substr(4));
+    if (w == "cpp-idle") {
+        bench::idle_setup s;
+        s.connections = o.n;
+        s.mailboxes = o.mailboxes;
+        if (!o.cookie.empty()) s.cookie = o.cookie;
+        s.timeout = std::chrono::seconds(o.timeout_s);
+        s.logger = stderr_logger(o.verbosity);
+        return bench::run_idle(s);
+    }
     if (w.starts_with("cpp-") && bench::is_workload(w.substr(4))) {
         bench::local_setup s;
         s.n = o.n;
@@ -151,13 +164,19 @@ void add_bench_command(CLI::App& app) {
     auto o = std::make_shared<bench_options>();
     sub->add_option("--workload", o->workload,
                     "send receive pingpong bigbin rpc connect; cpp-<that> (two otpcpp nodes "
-                    "in-process); tcp-bigbin tcp-stream tcp-pingpong (raw loopback TCP)")
+                    "in-process); cpp-idle (memory per idle connection and mailbox); "
+                    "tcp-bigbin tcp-stream tcp-pingpong (raw loopback TCP)")
         ->required();
     sub->add_option("--peer", o->peer, "The bench peer node (NAME or NAME@HOST)");
     sub->add_option("--cookie", o->cookie, "Cookie (default: $HOME/.erlang.cookie)");
-    sub->add_option("--n", o->n, "Iterations")->required()->check(CLI::PositiveNumber);
+    sub->add_option("--n", o->n, "Iterations (cpp-idle: connections)")
+        ->required()
+        ->check(CLI::PositiveNumber);
     sub->add_option("--size", o->size, "Payload bytes (default 64; bigbin 1048576)")
         ->check(CLI::NonNegativeNumber);
+    sub->add_option("--mailboxes", o->mailboxes, "cpp-idle: idle mailboxes to create")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     sub->add_option("--name", o->name, "The client node's alive name (short names)")
         ->capture_default_str();
     sub->add_option("--epmd-port", o->epmd_port, "epmd's port (default: $ERL_EPMD_PORT, 4369)")

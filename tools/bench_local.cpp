@@ -2,45 +2,33 @@
 #include "bench_local.hpp"
 
 #include <memory>
-#include <thread>
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include "bench_peer.hpp"
-#include "otp/epmd.hpp"
 
 namespace otp::cli::bench {
+
+local_epmd::local_epmd() : guard_(io_.get_executor()) {
+    epmd::server_options o;
+    o.address = "0.0.0.0";  // peers look up by host name, which may not be 127.0.0.1
+    o.port = 0;
+    server_ = std::make_unique<epmd::server>(io_, o);
+    server_->start();
+    thread_ = std::thread([this] { io_.run(); });
+}
+
+local_epmd::~local_epmd() {
+    server_->stop();
+    guard_.reset();
+    io_.stop();
+    thread_.join();
+    server_.reset();
+}
+
+std::uint16_t local_epmd::port() const noexcept {
+    return server_->port();
+}
+
 namespace {
-
-// An epmd server on an ephemeral port, run by its own thread.
-class local_epmd {
-  public:
-    local_epmd() : guard_(io_.get_executor()) {
-        epmd::server_options o;
-        o.address = "0.0.0.0";  // peers look up by host name, which may not be 127.0.0.1
-        o.port = 0;
-        server_ = std::make_unique<epmd::server>(io_, o);
-        server_->start();
-        thread_ = std::thread([this] { io_.run(); });
-    }
-    local_epmd(const local_epmd&) = delete;
-    local_epmd& operator=(const local_epmd&) = delete;
-    ~local_epmd() {
-        server_->stop();
-        guard_.reset();
-        io_.stop();
-        thread_.join();
-        server_.reset();
-    }
-    std::uint16_t port() const noexcept { return server_->port(); }
-
-  private:
-    boost::asio::io_context io_;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
-    std::unique_ptr<epmd::server> server_;
-    std::thread thread_;
-};
 
 node_options options(const local_setup& s, const char* name, std::uint16_t epmd_port) {
     node_options o;
