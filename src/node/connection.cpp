@@ -12,7 +12,12 @@
 namespace otp::dist {
 namespace {
 
+// Reads go into a large buffer while data streams in, a small one when the link is
+// quiet: an idle connection then holds a few KiB instead of 64.
 constexpr std::size_t read_chunk = 64 * 1024;
+constexpr std::size_t quiet_read = 4 * 1024;
+// Signals between two batch ends (deferred wake-ups) within one read.
+constexpr std::size_t batch_signals = 64;
 // Small packets are coalesced into one queued buffer up to this size, so a burst of
 // sends becomes a few large writes rather than one buffer per message.
 constexpr std::size_t coalesce_limit = 64 * 1024;
@@ -36,7 +41,8 @@ connection::connection(dist_stream s, handshake_result hs, connection_options op
       frames_(opts_.max_packet),
       decoder_(opts_.decoder),
       encoder_(opts_.decoder.header_format),
-      rbuf_(std::make_shared<std::vector<std::uint8_t>>(read_chunk)),
+      rbuf_(std::make_shared<std::vector<std::uint8_t>>(quiet_read)),
+      read_size_(quiet_read),
       ticker_(strand_),
       flush_timer_(strand_) {
     opts_.log = logger_or_null(opts_.log);
@@ -67,10 +73,12 @@ void connection::read() {
         frames_.next({rbuf_->data() + rbegin_, rend_ - rbegin_}, body, used, needed);
     }
     const std::size_t pending = rend_ - rbegin_;
-    const std::size_t want = std::max({needed, pending + 1, read_chunk});
-    if (rbuf_.use_count() > 1 || rbuf_->size() < want || rbegin_ > 0) {
+    const std::size_t want = std::max({needed, pending + 1, read_size_});
+    // A buffer far larger than the link needs now is given back.
+    const bool oversized = rbuf_->size() > 2 * want;
+    if (rbuf_.use_count() > 1 || rbuf_->size() < want || oversized || rbegin_ > 0) {
         // Decoded binaries may still point into the old buffer: never overwrite it.
-        if (rbuf_.use_count() > 1 || rbuf_->size() < want) {
+        if (rbuf_.use_count() > 1 || rbuf_->size() < want || oversized) {
             auto fresh = std::make_shared<std::vector<std::uint8_t>>(want);
             std::copy(rbuf_->begin() + static_cast<std::ptrdiff_t>(rbegin_),
                       rbuf_->begin() + static_cast<std::ptrdiff_t>(rend_), fresh->begin());
@@ -99,6 +107,9 @@ void connection::read() {
 }
 
 void connection::on_read(std::size_t n) {
+    // A read that filled the buffer means more is waiting; a short one, a quiet link.
+    const bool filled = n == rbuf_->size() - rend_;
+    read_size_ = filled ? read_chunk : n < quiet_read ? quiet_read : read_size_;
     rend_ += n;
     read_since_tick_ = true;
     consume();
@@ -106,6 +117,14 @@ void connection::on_read(std::size_t n) {
 }
 
 void connection::consume() {
+    // Kept for the batch's end even when the batch ends the connection.
+    const auto h = handler_;
+    consume_packets();
+    if (h) h->on_batch_end(*this);
+}
+
+void connection::consume_packets() {
+    std::size_t signals = 0;
     while (!finished_) {
         std::span<const std::uint8_t> body;
         std::size_t used = 0, needed = 0;
@@ -124,7 +143,9 @@ void connection::consume() {
         message m;
         std::error_code ec;
         // The aliasing pointer keeps the whole buffer alive for zero-copy binaries.
-        const std::shared_ptr<const void> owner(rbuf_, rbuf_->data());
+        const std::shared_ptr<const void> owner =
+            opts_.decoder.terms.zero_copy ? std::shared_ptr<const void>(rbuf_, rbuf_->data())
+                                          : nullptr;
         switch (decoder_.decode(body, owner, m, ec)) {
             case packet_decoder::status::tick:
             case packet_decoder::status::pending:
@@ -142,6 +163,9 @@ void connection::consume() {
             return finish(sig.error());
         }
         handler_->on_signal(*this, std::move(*sig));
+        // A long read still wakes receivers every so often, so the first messages of
+        // a 64 KiB read do not wait for the last.
+        if (++signals % batch_signals == 0) handler_->on_batch_end(*this);
     }
 }
 

@@ -31,6 +31,9 @@ class connection_handler {
     virtual ~connection_handler() = default;
     /// A valid signal arrived.
     virtual void on_signal(class connection& c, signal&& s) = 0;
+    /// A batch of signals (one read, or a bounded part of it) has been reported:
+    /// work deferred during the batch (waking receivers) is due now.
+    virtual void on_batch_end(class connection&) {}
     /// The connection ended (exactly once): peer closed, error, tick timeout or close().
     virtual void on_closed(class connection& c, std::error_code why) = 0;
 };
@@ -97,6 +100,7 @@ class connection : public std::enable_shared_from_this<connection> {
     void read();
     void on_read(std::size_t n);
     void consume();
+    void consume_packets();
     void write_queued();
     void tick();
     void finish(std::error_code why);
@@ -117,6 +121,7 @@ class connection : public std::enable_shared_from_this<connection> {
     // zero-copy binaries, so a referenced buffer is replaced rather than reused.
     std::shared_ptr<std::vector<std::uint8_t>> rbuf_;
     std::size_t rbegin_ = 0, rend_ = 0;
+    std::size_t read_size_;  // the next read's size: small while the link is quiet
 
     // Writing: producers append under the mutex; one writer drains with gathered writes.
     std::mutex out_mutex_;
@@ -127,7 +132,7 @@ class connection : public std::enable_shared_from_this<connection> {
     std::vector<std::vector<std::uint8_t>> spare_;
     bool writing_ = false;
     std::chrono::steady_clock::time_point last_enqueue_{};  // guarded by out_mutex_
-    bool closed_ = false;  // guarded by out_mutex_
+    bool closed_ = false;                                   // guarded by out_mutex_
 
     boost::asio::steady_timer ticker_;
     // Closing after a flush: the writer finishes the connection when it runs dry.

@@ -30,7 +30,7 @@ void mailbox_state::complete(waiter& w, std::error_code ec, envelope&& e) {
         ex, [cb = std::move(w.cb), ec, e = std::move(e)]() mutable { cb(ec, std::move(e)); });
 }
 
-bool mailbox_state::deliver(envelope&& e) {
+bool mailbox_state::deliver(envelope&& e, bool* wake_owed) {
     if (service) {
         {
             std::lock_guard lock(mu_);
@@ -57,13 +57,27 @@ bool mailbox_state::deliver(envelope&& e) {
         dropped = true;
     }
     queue_.push_back(std::move(e));
-    // Waking costs a system call; only a blocked receiver needs it.
-    // One wake-up per round of sleepers: the rest would be futex calls for nothing.
+    // Waking costs a system call; only a blocked receiver needs it, once per round of
+    // sleepers. A deferred wake-up is owed once, however many messages come.
+    if (blocked_ != 0 && !woken_) {
+        if (wake_owed == nullptr) {
+            woken_ = true;
+            cv_.notify_all();
+        } else if (!wake_owed_) {
+            wake_owed_ = true;
+            *wake_owed = true;
+        }
+    }
+    return !dropped;
+}
+
+void mailbox_state::wake() {
+    std::lock_guard lock(mu_);
+    wake_owed_ = false;
     if (blocked_ != 0 && !woken_) {
         woken_ = true;
         cv_.notify_all();
     }
-    return !dropped;
 }
 
 void mailbox_state::limit(std::size_t max_messages, overflow_policy policy) {
@@ -89,9 +103,8 @@ result<envelope> mailbox_state::receive(
         removals = queue_.removals();
         ++blocked_;
         woken_ = false;  // this receiver has not been woken yet
-        const bool timed_out =
-            deadline ? cv_.wait_until(lock, *deadline) == std::cv_status::timeout
-                     : (cv_.wait(lock), false);
+        const bool timed_out = deadline ? cv_.wait_until(lock, *deadline) == std::cv_status::timeout
+                                        : (cv_.wait(lock), false);
         --blocked_;
         woken_ = false;
         if (timed_out) {
@@ -166,6 +179,11 @@ term mailbox_state::reason() const {
 std::size_t mailbox_state::queued() const {
     std::lock_guard lock(mu_);
     return queue_.size();
+}
+
+std::size_t mailbox_state::blocked_receivers() const {
+    std::lock_guard lock(mu_);
+    return blocked_;
 }
 
 }  // namespace otp::node_detail

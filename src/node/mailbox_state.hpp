@@ -41,7 +41,13 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
     /// Queues a message, or hands it to the oldest waiter that takes it. False when the
     /// mailbox is closed or its bounded queue dropped a message (the caller counts it
     /// as undeliverable).
-    bool deliver(envelope&& e);
+    bool deliver(envelope&& e) { return deliver(std::move(e), nullptr); }
+    /// As deliver(), but with `wake_owed` a blocked receiver is not woken now: when
+    /// `*wake_owed` is set, the caller must call wake() soon (after its batch), so a
+    /// burst of messages wakes the receiver once instead of once per message.
+    bool deliver(envelope&& e, bool* wake_owed);
+    /// Wakes the blocked receivers a deferred delivery left asleep.
+    void wake();
     /// Bounds the queue (0: unbounded).
     void limit(std::size_t max_messages, overflow_policy policy);
     /// Blocking selective receive with a deadline (nullopt: no limit).
@@ -59,6 +65,8 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
     bool is_open() const;
     term reason() const;
     std::size_t queued() const;
+    /// Receivers sleeping in a blocking receive (for tests).
+    std::size_t blocked_receivers() const;
 
     const std::shared_ptr<void> keep;  // first member: destroyed last
     const std::weak_ptr<runtime> rt;
@@ -88,6 +96,7 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
     std::uint64_t next_waiter_ = 1;
     std::size_t blocked_ = 0;  // receivers in a blocking wait
     bool woken_ = false;       // they were notified and have not all run yet
+    bool wake_owed_ = false;   // a deferred delivery left them asleep
     bool open_ = true;
     term reason_;
     std::size_t max_queue_ = 0;

@@ -20,8 +20,7 @@ std::uint64_t get_u64(const std::uint8_t* p) noexcept {
 
 }  // namespace
 
-packet_decoder::packet_decoder(decoder_config cfg)
-    : cfg_(std::move(cfg)), cache_(cache_slots), cache_set_(cache_slots, false) {}
+packet_decoder::packet_decoder(decoder_config cfg) : cfg_(std::move(cfg)), opts_(cfg_.terms) {}
 
 bool packet_decoder::read_cache_section(std::span<const std::uint8_t> in, std::size_t& pos,
                                         std::vector<atom>& atoms) {
@@ -35,6 +34,12 @@ bool packet_decoder::read_cache_section(std::span<const std::uint8_t> in, std::s
     pos += flag_bytes;
     const auto nibble = [&](std::size_t i) { return (flags[i / 2] >> ((i % 2) * 4)) & 0xF; };
     const bool long_atoms = (nibble(n) & 1) != 0;
+    // Made on first use: a peer that never uses the cache (another otpcpp node) costs
+    // an idle connection nothing for it.
+    if (cache_.empty()) {
+        cache_.resize(cache_slots);
+        cache_set_.assign(cache_slots, false);
+    }
     atoms.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
         const unsigned f = nibble(i);
@@ -69,11 +74,20 @@ packet_decoder::status packet_decoder::decode_terms(std::span<const std::uint8_t
                                                     const std::vector<atom>* atoms, bool versioned,
                                                     const std::shared_ptr<const void>& owner,
                                                     message& out, std::error_code& ec) {
-    decode_options opts = cfg_.terms;
-    opts.owner = owner;
-    opts.zero_copy = opts.zero_copy && owner != nullptr;
+    // The reader's own options, adjusted per packet rather than copied (a copy costs
+    // atomic counts on the owner and copies the resolver).
     atom_cache_view view{atoms ? std::span<const atom>(*atoms) : std::span<const atom>()};
-    if (atoms) opts.atom_cache = &view;
+    decode_options& opts = opts_;
+    opts.zero_copy = cfg_.terms.zero_copy && owner != nullptr;
+    if (opts.zero_copy) opts.owner = owner;
+    opts.atom_cache = atoms ? &view : nullptr;
+    struct release_owner {
+        decode_options& o;
+        ~release_owner() {
+            o.owner.reset();
+            o.atom_cache = nullptr;
+        }
+    } release{opts};
     std::size_t pos = 0;
     const auto one = [&](term& t) {
         if (versioned) {

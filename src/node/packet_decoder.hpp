@@ -67,6 +67,7 @@ class packet_decoder {
                         std::error_code& ec);
 
     decoder_config cfg_;
+    decode_options opts_;      // cfg_.terms plus this packet's atom cache and owner
     std::vector<atom> cache_;  // 8 segments x 256 slots
     std::vector<bool> cache_set_;
     std::unordered_map<std::uint64_t, sequence> sequences_;

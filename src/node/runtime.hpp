@@ -111,6 +111,7 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
 
     // dist::connection_handler
     void on_signal(dist::connection& c, dist::signal&& s) override;
+    void on_batch_end(dist::connection& c) override;
     void on_closed(dist::connection& c, std::error_code why) override;
 
   private:
@@ -136,6 +137,8 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     // Queues `e` at `p`, counting it as undeliverable when `p` is null or closed; needs
     // no lock.
     void deliver_to(const std::shared_ptr<mailbox_state>& p, envelope&& e);
+    // deliver_to for a connection's reader: receivers are woken at the batch's end.
+    void deliver_batched(std::shared_ptr<mailbox_state>&& p, envelope&& e);
     void exit_signal_locked(const pid& from, const pid& to, const term& reason, bool via_link);
     void close_locked(const std::shared_ptr<mailbox_state>& p, const term& reason);
     void down_locked(const std::shared_ptr<mailbox_state>& watcher, const reference& ref,

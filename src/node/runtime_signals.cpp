@@ -18,6 +18,25 @@ overloaded(Fs...) -> overloaded<Fs...>;
 
 }  // namespace
 
+namespace {
+// Mailboxes owed a wake-up by the reader running on this thread: a connection's
+// signals are handled on one thread at a time, and each batch ends on the thread
+// that ran it, so a per-thread list needs no lock.
+thread_local std::vector<std::shared_ptr<mailbox_state>> owed_wakes;
+}  // namespace
+
+void runtime::deliver_batched(std::shared_ptr<mailbox_state>&& p, envelope&& e) {
+    bool owed = false;
+    if (!p || !p->deliver(std::move(e), &owed)) ++undeliverable_;
+    if (owed) owed_wakes.push_back(std::move(p));
+}
+
+void runtime::on_batch_end(dist::connection&) {
+    for (auto& p : owed_wakes)
+        p->wake();
+    owed_wakes.clear();
+}
+
 void runtime::on_signal(dist::connection& c, dist::signal&& s) {
     // Messages: the receiver is found under the lock and the message queued outside
     // it, so a busy link and the node's senders hold the runtime's mutex only briefly.
@@ -27,7 +46,7 @@ void runtime::on_signal(dist::connection& c, dist::signal&& s) {
             lock_t lock(mu_);
             to = find_locked(m->to);
         }
-        return deliver_to(to, {std::move(m->message), m->from});
+        return deliver_batched(std::move(to), {std::move(m->message), m->from});
     }
     if (auto* m = std::get_if<dist::reg_send_signal>(&s)) {
         std::shared_ptr<mailbox_state> to;
@@ -35,7 +54,7 @@ void runtime::on_signal(dist::connection& c, dist::signal&& s) {
             lock_t lock(mu_);
             if (auto it = names_.find(m->to); it != names_.end()) to = find_locked(it->second);
         }
-        return deliver_to(to, {std::move(m->message), m->from});
+        return deliver_batched(std::move(to), {std::move(m->message), m->from});
     }
     lock_t lock(mu_);
     std::visit(
