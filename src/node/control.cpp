@@ -255,8 +255,8 @@ std::error_code packet_encoder::append_reg_send(std::vector<std::uint8_t>& out, 
         &message);
 }
 
-std::error_code packet_encoder::append_alias_send(std::vector<std::uint8_t>& out,
-                                                  const pid& from, const reference& alias,
+std::error_code packet_encoder::append_alias_send(std::vector<std::uint8_t>& out, const pid& from,
+                                                  const reference& alias,
                                                   const term& message) const {
     return append_packet(
         out,
