@@ -46,6 +46,15 @@ struct parser {
 
 result<signal> parse_signal(const message& m, atom peer) {
     const auto bad = make_error_code(dist_errc::bad_control);
+    if (m.direct) {
+        // The same checks as below for these three ops: a payload, and a sender of
+        // the peer's own.
+        const message_control& d = *m.direct;
+        if (!m.payload || (d.op != 2 && d.from.node != peer)) return bad;
+        if (d.op == 2) return signal(send_signal{std::nullopt, d.to, *m.payload});
+        if (d.op == 22) return signal(send_signal{d.from, d.to, *m.payload});
+        return signal(reg_send_signal{d.from, d.to_name, *m.payload});
+    }
     auto tup = m.control.as_tuple();
     if (!tup || tup->empty()) return bad;
     auto code = (*tup)[0].as_int64();

@@ -101,7 +101,16 @@ packet_decoder::status packet_decoder::decode_terms(std::span<const std::uint8_t
         pos += used;
         return true;
     };
-    if (!one(out.control)) {
+    out.direct.reset();
+    out.control = term();
+    if (cfg_.direct_control) {
+        const std::size_t at = pos + (versioned ? 1 : 0);
+        std::size_t used = 0;
+        if ((!versioned || (pos < in.size() && in[pos] == version_magic)) &&
+            (out.direct = read_message_control(in.subspan(at), atoms, used)))
+            pos = at + used;
+    }
+    if (!out.direct && !one(out.control)) {
         ec = dist_errc::bad_term;
         return status::error;
     }

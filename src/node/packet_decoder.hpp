@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "node/message_control.hpp"
 #include "otp/dist_error.hpp"
 #include "otp/etf.hpp"
 #include "otp/term.hpp"
@@ -22,6 +23,9 @@ namespace otp::dist {
 struct message {
     term control;
     std::optional<term> payload;
+    /// With decoder_config::direct_control, a SEND, SEND_SENDER or REG_SEND control
+    /// tuple is read into this instead of `control` (which stays empty).
+    std::optional<message_control> direct;
 };
 
 /// Which packet formats the negotiated flags allow, and the memory bounds.
@@ -31,6 +35,7 @@ struct decoder_config {
     std::size_t max_sequences = 256;  ///< unfinished fragment sequences held at once
     std::size_t max_fragment_bytes = 256u << 20;  ///< bytes held for them in total
     decode_options terms;                         ///< limits for the terms (depth, zero copy)
+    bool direct_control = false;                  ///< message control tuples into message::direct
 };
 
 /// Not thread-safe: the connection's reader owns it.

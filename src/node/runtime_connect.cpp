@@ -272,6 +272,7 @@ std::shared_ptr<dist::connection> runtime::open_connection(dist::dist_stream str
     o.log = log_;
     o.decoder.header_format = (hs.flags & (dflag::dist_hdr_atom_cache | dflag::fragments)) != 0;
     o.decoder.fragments = (hs.flags & dflag::fragments) != 0;
+    o.decoder.direct_control = true;
     return std::make_shared<dist::connection>(std::move(stream), std::move(hs), o,
                                               shared_from_this());
 }

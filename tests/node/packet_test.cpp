@@ -10,6 +10,7 @@
 #include "node/frame.hpp"
 #include "node/packet_decoder.hpp"
 #include "otp/dist_flags.hpp"
+#include "otp/text.hpp"
 #include "support/vectors.hpp"
 
 using namespace otp;
@@ -233,7 +234,7 @@ TEST(DistControl, RejectsWhatOtpRejects) {
     const pid ours{atom("cpp@host"), 2, 0, 9};
     const pid impostor{atom("other@host"), 3, 0, 1};
     const auto check = [&](term control, std::optional<term> payload, bool ok) {
-        auto r = parse_signal(message{std::move(control), std::move(payload)}, peer);
+        auto r = parse_signal(message{std::move(control), std::move(payload), std::nullopt}, peer);
         EXPECT_EQ(r.has_value(), ok) << (r ? "" : r.error().message());
     };
     check(otp::tuple(1, theirs, ours), std::nullopt, true);
@@ -337,4 +338,62 @@ TEST(DistControl, DirectPacketOfATooDeepMessageLeavesTheBufferAlone) {
     EXPECT_EQ(packet_encoder(true).append_send(out, nullptr, to, deep),
               make_error_code(term_errc::too_deep));
     EXPECT_EQ(out, (std::vector<std::uint8_t>{1, 2, 3}));
+}
+
+// The direct control path decides exactly as the term path: the same signal from
+// erl's packets in every format, and the same verdict on every one-byte corruption
+// of their heads (where the control tuple is), each decoded after the packets before
+// it, so that atom cache references resolve as on the real link.
+namespace {
+
+// What a packet amounts to for a decoder in a given state, comparable across paths.
+std::string outcome(const capture& c, packet_decoder dec, const std::vector<std::uint8_t>& packet,
+                    bool* direct = nullptr) {
+    message m;
+    std::error_code ec;
+    const auto st = dec.decode(packet, nullptr, m, ec);
+    if (st != packet_decoder::status::message) return "status " + std::to_string(int(st));
+    if (direct) *direct = m.direct.has_value();
+    auto sig = parse_signal(m, atom(c.peer));
+    if (!sig) return "bad control";
+    if (const auto* s = std::get_if<send_signal>(&*sig))
+        return "send " + (s->from ? otp::to_string(term(*s->from)) : std::string("-")) + " " +
+               otp::to_string(term(s->to)) + " " + otp::to_string(s->message);
+    if (const auto* s = std::get_if<reg_send_signal>(&*sig))
+        return "reg_send " + otp::to_string(term(s->from)) + " " + std::string(s->to.name()) + " " +
+               otp::to_string(s->message);
+    return "other " + std::to_string(sig->index());
+}
+
+}  // namespace
+
+TEST(DistControl, DirectControlDecidesAsTheTermPath) {
+    std::size_t direct_seen = 0, compared = 0;
+    for (const auto& [name, c] : captures()) {
+        decoder_config cfg = config_for(c.flags);
+        packet_decoder terms(cfg);
+        cfg.direct_control = true;
+        packet_decoder direct(cfg);
+        for (const auto& packet : c.packets) {
+            bool took_direct = false;
+            EXPECT_EQ(outcome(c, direct, packet, &took_direct), outcome(c, terms, packet)) << name;
+            direct_seen += took_direct;
+            for (std::size_t i = 0; i < std::min<std::size_t>(packet.size(), 64); ++i)
+                for (std::uint8_t v : {0x00, 0x02, 0x16, 0x52, 0x58, 0x68, 0xFF}) {
+                    auto bad = packet;
+                    if (bad[i] == v) continue;
+                    bad[i] = v;
+                    ++compared;
+                    ASSERT_EQ(outcome(c, direct, bad), outcome(c, terms, bad))
+                        << name << " byte " << i << " = " << int(v);
+                }
+            // On to the next packet with the state this one leaves.
+            message m;
+            std::error_code ec;
+            terms.decode(packet, nullptr, m, ec);
+            direct.decode(packet, nullptr, m, ec);
+        }
+    }
+    EXPECT_GE(direct_seen, 8u);
+    EXPECT_GT(compared, 5000u);
 }
