@@ -44,6 +44,9 @@ struct decode_options {
     /// instead of copying it; smaller ones, and bitstrings whose unused bits must be
     /// cleared, are still copied. Needs `owner`; ignored without it.
     bool zero_copy = false;
+    /// The smallest binary that zero_copy references (at least 64 bytes): a reader
+    /// that reuses its buffer sets it high, so that only large binaries hold a buffer.
+    std::size_t zero_copy_min = 64;
     /// Keeps the input alive for zero-copy binaries.
     std::shared_ptr<const void> owner;
     /// Resolves ATOM_CACHE_REF (tag 82); without it such terms give atom_cache_ref.

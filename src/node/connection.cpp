@@ -41,7 +41,7 @@ connection::connection(dist_stream s, handshake_result hs, connection_options op
       frames_(opts_.max_packet),
       decoder_(opts_.decoder),
       encoder_(opts_.decoder.header_format),
-      rbuf_(std::make_shared<std::vector<std::uint8_t>>(quiet_read)),
+      rbuf_(std::make_shared<read_buffer>(quiet_read)),
       read_size_(quiet_read),
       ticker_(strand_),
       flush_timer_(strand_) {
@@ -79,7 +79,7 @@ void connection::read() {
     if (rbuf_.use_count() > 1 || rbuf_->size() < want || oversized || rbegin_ > 0) {
         // Decoded binaries may still point into the old buffer: never overwrite it.
         if (rbuf_.use_count() > 1 || rbuf_->size() < want || oversized) {
-            auto fresh = std::make_shared<std::vector<std::uint8_t>>(want);
+            auto fresh = std::make_shared<read_buffer>(want);
             std::copy(rbuf_->begin() + static_cast<std::ptrdiff_t>(rbegin_),
                       rbuf_->begin() + static_cast<std::ptrdiff_t>(rend_), fresh->begin());
             rbuf_ = std::move(fresh);

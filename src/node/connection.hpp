@@ -24,6 +24,23 @@
 
 namespace otp::dist {
 
+/// Allocates bytes without zeroing them: a read buffer is written by the socket.
+template <class T>
+struct uninitialized_allocator : std::allocator<T> {
+    template <class U>
+    struct rebind {
+        using other = uninitialized_allocator<U>;
+    };
+    template <class U, class... Args>
+    void construct(U* p, Args&&... args) {
+        if constexpr (sizeof...(Args) == 0)
+            ::new (static_cast<void*>(p)) U;
+        else
+            ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+};
+using read_buffer = std::vector<std::uint8_t, uninitialized_allocator<std::uint8_t>>;
+
 /// What the node runtime does with a connection's traffic. Called on the
 /// connection's strand, one call at a time per connection.
 class connection_handler {
@@ -119,7 +136,7 @@ class connection : public std::enable_shared_from_this<connection> {
 
     // Reading: packets are parsed in place; the buffer is shared with decoded
     // zero-copy binaries, so a referenced buffer is replaced rather than reused.
-    std::shared_ptr<std::vector<std::uint8_t>> rbuf_;
+    std::shared_ptr<read_buffer> rbuf_;
     std::size_t rbegin_ = 0, rend_ = 0;
     std::size_t read_size_;  // the next read's size: small while the link is quiet
 

@@ -273,6 +273,11 @@ std::shared_ptr<dist::connection> runtime::open_connection(dist::dist_stream str
     o.decoder.header_format = (hs.flags & (dflag::dist_hdr_atom_cache | dflag::fragments)) != 0;
     o.decoder.fragments = (hs.flags & dflag::fragments) != 0;
     o.decoder.direct_control = true;
+    // Large binaries reference the packet they came in (a buffer of their own size)
+    // instead of being copied out of it; small ones are copied, so that the read
+    // buffer is reused.
+    o.decoder.terms.zero_copy = true;
+    o.decoder.terms.zero_copy_min = 64 * 1024;
     return std::make_shared<dist::connection>(std::move(stream), std::move(hs), o,
                                               shared_from_this());
 }

@@ -414,7 +414,7 @@ bool decoder::integer(const std::uint8_t* digits, std::size_t n, bool neg, term*
 
 bool decoder::binary(const std::uint8_t* data, std::size_t n, std::uint8_t bits, term* dst) {
     const bool dirty = n != 0 && bits != 8 && (data[n - 1] & (0xFFu >> bits)) != 0;
-    if (n >= zero_copy_min && !dirty) {
+    if (n >= zero_copy_min && n >= opt_.zero_copy_min && !dirty) {
         if (zc_owner_ == nullptr && opt_.zero_copy && opt_.owner)
             zc_owner_ = arena_.make_destroyed_later<detail::owner_node>(opt_.owner);
         if (zc_owner_ != nullptr) {

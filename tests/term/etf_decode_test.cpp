@@ -386,6 +386,25 @@ TEST(EtfDecode, ZeroCopyBinariesShareTheInput) {
     EXPECT_TRUE(watch.expired());
 }
 
+TEST(EtfDecode, ZeroCopyMinimumCopiesSmallerBinaries) {
+    auto owned = std::make_shared<const bytes>(long_and_short_binary());
+    decode_options o;
+    o.zero_copy = true;
+    o.owner = owned;
+    o.zero_copy_min = 101;  // the long binary is 100 bytes: now copied too
+    auto t = decode(*owned, o);
+    ASSERT_TRUE(t);
+    EXPECT_NE(t->element(0)->as_binary()->bytes.data(), owned->data() + 8);
+    o.zero_copy_min = 100;
+    t = decode(*owned, o);
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->element(0)->as_binary()->bytes.data(), owned->data() + 8);
+    o.zero_copy_min = 1;  // never below 64 bytes: the short one is still copied
+    t = decode(*owned, o);
+    ASSERT_TRUE(t);
+    EXPECT_NE(t->element(1)->as_binary()->bytes.data(), owned->data() + 113);
+}
+
 // --- hostile input ----------------------------------------------------------------------
 
 TEST(EtfDecode, OversizedCountsFailBeforeAllocating) {
