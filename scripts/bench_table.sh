@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# bench_table.sh [BUILD_DIR]
+#
+# The issue 7 table: the shared harness (../shared/bench) with the BEAM, jinterface,
+# ei and otpcpp (blocking and async styles) in one interleaved run, every client's
+# peak RSS recorded the same way (scripts/bench_rss.sh), then bigbin and pingpong
+# again beside a raw loopback TCP transfer of the same bytes. Needs the anchors'
+# dependencies (scripts/install-deps.sh --bench). Environment: RUNS (default 3),
+# WORKDIR (default a fresh temporary copy of the harness), OUT_DIR (default WORKDIR).
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+build="$(cd "${1:-$here/build}" && pwd)"
+B="$build/otpcpp"
+[ -x "$B" ] || { echo "bench_table.sh: no $B (build the project first)" >&2; exit 2; }
+shared="$here/../shared/bench"
+[ -d "$shared" ] || { echo "bench_table.sh: no $shared" >&2; exit 2; }
+work="${WORKDIR:-$(mktemp -d /tmp/otpcpp-bench.XXXXXX)}"
+out="${OUT_DIR:-$work}"
+mkdir -p "$work" "$out"
+cp -r "$shared/." "$work/"
+cd "$work"
+[ -x build/ei_client ] || ./build.sh
+rss="$here/scripts/bench_rss.sh"
+jar=${OTP_JAR:-/usr/share/java/OtpErlang.jar}
+export CLIENT_beam="$rss erl -noshell -pa $work/build -s beam_client main -extra"
+export CLIENT_jinterface="$rss java -cp $work/build:$jar JinterfaceClient"
+export CLIENT_ei="$rss $work/build/ei_client"
+export CLIENT_otpcpp="$rss $B bench"
+export CLIENT_otpcpp_async="$rss $B bench --async --rpc raw --impl otpcpp_async"
+export CLIENT_rawtcp="$rss $B bench --raw-tcp"
+RUNS=${RUNS:-3} ETF=0 IMPLS="beam jinterface ei otpcpp otpcpp_async" \
+    OUT="$out/results_full.jsonl" ./run_anchors.sh || true
+RUNS=${RUNS:-3} ETF=0 WORKLOADS="bigbin pingpong" IMPLS="beam ei otpcpp otpcpp_async rawtcp" \
+    OUT="$out/results_tcp.jsonl" ./run_anchors.sh || true
+python3 summarize.py "$out/results_full.jsonl" --base ei
+python3 summarize.py "$out/results_tcp.jsonl" --base rawtcp
+echo "peak RSS (kB), median per impl and workload:"
+jq -rs 'group_by(.impl + " " + .workload)[] | select(.[0].peak_rss_kb != null)
+        | "\(.[0].impl) \(.[0].workload) \([.[].peak_rss_kb] | sort | .[length/2|floor])"' \
+    "$out/results_full.jsonl"
+echo "results in $out"
