@@ -10,6 +10,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "otp/call.hpp"
 #include "otp/epmd.hpp"
 #include "otp/node.hpp"
 #include "otp/text.hpp"
@@ -305,6 +306,32 @@ TEST_F(CppNodes, ClosedNodeGivesNoconnection) {
 // ok_simultaneous accept still ran its handshake, was answered `alive`, and each side
 // kept the connection the other one closed. They showed when the `nok` came back before
 // the peer's name arrived, which load makes likely (5 of 5 runs failed under load).
+TEST_F(CppNodes, CallsConnectFirstAndFailPromptlyOnceTheServerIsGone) {
+    auto a = make_node("a"), b = make_node("b");
+    auto server = b->create_mailbox(atom("srv")).value();
+    std::thread serve([&] {
+        auto r = server.receive(10s);
+        auto call = r ? as_gen_call(r->message) : std::nullopt;
+        if (call) gen_reply(server, call->from, tuple(atom("ok"), call->request));
+    });
+    auto client = a->create_mailbox();
+    auto reply = gen_call(client, tuple(atom("srv"), b->name()), atom("hello"), 10s);
+    serve.join();
+    ASSERT_TRUE(reply) << reply.error().message();
+    EXPECT_EQ(*reply, tuple(atom("ok"), atom("hello")));
+    EXPECT_EQ(a->nodes(), std::vector<atom>{b->name()});
+
+    // The server ends: the next call fails with noproc, long before its timeout.
+    server.close();
+    const auto t0 = std::chrono::steady_clock::now();
+    call_error err;
+    auto gone = gen_call(client, tuple(atom("srv"), b->name()), atom("hello"), 20s, &err);
+    EXPECT_EQ(gone.error(), node_errc::noproc);
+    EXPECT_EQ(err.reason, term(atom("noproc")));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+    EXPECT_EQ(client.queued(), 0u);  // no stray 'DOWN'
+}
+
 TEST_F(CppNodes, SimultaneousConnect) {
     constexpr int rounds = 20, per_side = 3;
     int collisions = 0;

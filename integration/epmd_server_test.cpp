@@ -320,6 +320,30 @@ TEST_F(EmbeddedEpmd, Ipv6) {
     EXPECT_EQ(c.port_please("iota").port, 4);
 }
 
+TEST_F(EmbeddedEpmd, GivenAddressesAreUsedAndTheHostOnlyNamesIt) {
+    start_server();
+    auto a = client().register_node(node("kappa", 5));
+    epmd::client_options o;
+    o.host = "epmd.invalid";  // never resolved (RFC 6761: .invalid never is)
+    o.addresses = {server_->local_endpoint().address()};
+    o.port = server_->port();
+    o.timeout = 3s;
+    epmd::client c(ctx_, o);
+    EXPECT_EQ(c.endpoint_text(), "epmd.invalid:" + std::to_string(server_->port()));
+    EXPECT_EQ(c.port_please("kappa").port, 5);
+}
+
+TEST_F(EmbeddedEpmd, LocalhostIsTriedAsIpv4ThenIpv6) {
+    start_server();  // on 127.0.0.1
+    epmd::client_options o;
+    o.host = "LocalHost.";
+    o.port = server_->port();
+    o.timeout = 3s;
+    epmd::client c(ctx_, o);
+    auto a = c.register_node(node("lambda", 6));
+    EXPECT_EQ(c.port_please("lambda").port, 6);
+}
+
 TEST_F(EmbeddedEpmd, ManyConnectionsBeyondTheLimitAreClosed) {
     epmd::server_options o;
     o.max_connections = 2;

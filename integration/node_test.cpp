@@ -157,6 +157,54 @@ TEST_F(NodeWithErl, GenServerCallsBothWays) {
     EXPECT_EQ(reply, tuple(atom("served"), atom("ask")));
 }
 
+TEST_F(NodeWithErl, RpcCallConnectsFirst) {
+    auto n = make_node();
+    EXPECT_TRUE(n->nodes().empty());
+    auto m = n->create_mailbox();
+    auto r = rpc_call(m, erl(), atom("erlang"), atom("node"), list(), 10s);
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(*r, term(erl()));
+    EXPECT_EQ(n->nodes(), std::vector<atom>{erl()});
+}
+
+TEST_F(NodeWithErl, CallsToDeadServersFailPromptly) {
+    // A missing name on a node not yet connected: the connection comes up, then the
+    // peer answers the monitor with noproc, long before the call's timeout.
+    auto n = make_node();
+    auto m = n->create_mailbox();
+    call_error err;
+    auto t0 = std::chrono::steady_clock::now();
+    auto none = gen_call(m, tuple(atom("nobody_by_that_name"), erl()), atom("x"), 20s, &err);
+    EXPECT_EQ(none.error(), node_errc::noproc);
+    EXPECT_EQ(err.reason, term(atom("noproc")));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+
+    // A server that dies holding the call: the call ends with its exit reason.
+    const pid p = puppet(m);
+    EXPECT_EQ(cmd(m, p, tuple(atom("register"), atom("doomed"))), term(atom("true")));
+    auto caller = n->create_mailbox();
+    auto pending = std::async(std::launch::async, [&] {
+        call_error e;
+        auto r = gen_call(caller, tuple(atom("doomed"), erl()), atom("hold_this"), 20s, &e);
+        return std::make_pair(r, e);
+    });
+    EXPECT_TRUE(match(got(m), "{'$gen_call', _, hold_this}"));  // the server has the call
+    t0 = std::chrono::steady_clock::now();
+    cmd(m, p, tuple(atom("die"), atom("boom")));
+    auto [died, e] = pending.get();
+    EXPECT_EQ(died.error(), node_errc::exited);
+    EXPECT_EQ(e.reason, term(atom("boom")));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+    EXPECT_EQ(caller.queued(), 0u);  // no stray 'DOWN'
+
+    // And the name is gone now: noproc at once.
+    t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(gen_call(caller, tuple(atom("doomed"), erl()), atom("x"), 20s).error(),
+              node_errc::noproc);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+    EXPECT_EQ(caller.queued(), 0u);
+}
+
 TEST_F(NodeWithErl, CloseUnregistersAndPeersSeeNodedown) {
     auto watcher_node = make_node("watch");
     auto w = watcher_node->create_mailbox();

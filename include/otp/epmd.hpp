@@ -27,6 +27,7 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -48,7 +49,11 @@ class server_impl;
 /// Where the client finds epmd and how long it waits.
 struct client_options {
     /// Host name or IPv4/IPv6 address; every address it resolves to is tried in turn.
+    /// Address literals and "localhost" (127.0.0.1, then ::1) need no resolver.
     std::string host = "localhost";
+    /// `host`'s addresses when the caller has resolved it already, tried in turn; the
+    /// client then resolves nothing and `host` only names epmd in messages.
+    std::vector<boost::asio::ip::address> addresses;
     /// epmd's port; unset: the ERL_EPMD_PORT environment variable, then 4369.
     std::optional<std::uint16_t> port;
     /// Limit for each request, from resolving the host to the last byte of the reply

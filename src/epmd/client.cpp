@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <cstdlib>
+#include <optional>
 #include <vector>
 
 #include <spdlog/logger.h>
@@ -16,6 +17,7 @@
 
 #include "epmd/client_logic.hpp"
 #include "epmd/cloexec.hpp"
+#include "epmd/host_addresses.hpp"
 #include "otp/epmd.hpp"
 
 namespace otp::epmd {
@@ -31,6 +33,9 @@ struct client_config {
     std::chrono::milliseconds timeout{};
     logger_ptr log;
     std::string where;  // "host:port", IPv6 literals in brackets
+    // Where epmd is when that is known without a resolver (given addresses, an address
+    // literal, a loopback name); empty: every request resolves `host`.
+    std::vector<tcp::endpoint> endpoints;
 };
 
 /// The open ALIVE2 connection behind a registration.
@@ -54,8 +59,9 @@ std::string_view alive_part(std::string_view name) {
     return name.substr(0, name.find('@'));
 }
 
-/// One request on its own connection: resolve, connect, write, read until the pure
-/// reader has the reply, all raced by a timer that closes the socket on expiry.
+/// One request on its own connection: resolve (unless the endpoints are known),
+/// connect, write, read until the pure reader has the reply, all raced by a timer that
+/// closes the socket on expiry.
 class exchange : public std::enable_shared_from_this<exchange> {
   public:
     /// Called once with the outcome; the exchange is passed so that a registration can
@@ -66,7 +72,6 @@ class exchange : public std::enable_shared_from_this<exchange> {
              request_kind kind, std::vector<std::uint8_t> request, done_fn done)
         : cfg_(std::move(cfg)),
           kind_(kind),
-          resolver_(ex),
           socket_(ex),
           timer_(ex),
           request_(std::move(request)),
@@ -82,12 +87,14 @@ class exchange : public std::enable_shared_from_this<exchange> {
                                    self->cfg_->timeout.count());
             self->finish(epmd_errc::timeout, {});
         });
-        resolver_.async_resolve(cfg_->host, std::to_string(cfg_->port),
-                                tcp::resolver::numeric_service,
-                                [self = shared_from_this()](boost::system::error_code ec,
-                                                            tcp::resolver::results_type r) {
-                                    self->on_resolved(ec, std::move(r));
-                                });
+        if (!cfg_->endpoints.empty()) return connect(cfg_->endpoints);
+        resolver_.emplace(socket_.get_executor());
+        resolver_->async_resolve(cfg_->host, std::to_string(cfg_->port),
+                                 tcp::resolver::numeric_service,
+                                 [self = shared_from_this()](boost::system::error_code ec,
+                                                             tcp::resolver::results_type r) {
+                                     self->on_resolved(ec, std::move(r));
+                                 });
     }
 
     /// The connection, once a registration succeeded.
@@ -97,8 +104,13 @@ class exchange : public std::enable_shared_from_this<exchange> {
     void on_resolved(std::error_code ec, tcp::resolver::results_type results) {
         if (finished_) return;
         if (ec) return fail(epmd_errc::unreachable, "resolving the host", ec);
+        connect(results);
+    }
+
+    template <class Endpoints>
+    void connect(const Endpoints& endpoints) {
         boost::asio::async_connect(
-            socket_, results,
+            socket_, endpoints,
             [self = shared_from_this()](boost::system::error_code ec, const tcp::endpoint&) {
                 if (self->finished_) return;
                 if (ec) return self->fail(epmd_errc::unreachable, "connecting", ec);
@@ -154,7 +166,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
         if (finished_) return;
         finished_ = true;
         timer_.cancel();
-        resolver_.cancel();
+        if (resolver_) resolver_->cancel();
         // Only a successful registration keeps its connection; everything else is one
         // request per connection, as epmd expects.
         if (ec || kind_ != request_kind::alive2) {
@@ -167,7 +179,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
 
     std::shared_ptr<const client_config> cfg_;
     request_kind kind_;
-    tcp::resolver resolver_;
+    std::optional<tcp::resolver> resolver_;  // only for names that need one
     tcp::socket socket_;
     boost::asio::steady_timer timer_;
     std::vector<std::uint8_t> request_;
@@ -290,6 +302,9 @@ client::client(executor_type ex, client_options opts) : ex_(std::move(ex)) {
     cfg->log = logger_or_null(std::move(opts.logger));
     const bool v6_literal = cfg->host.find(':') != std::string::npos;
     cfg->where = (v6_literal ? "[" + cfg->host + "]" : cfg->host) + ":" + std::to_string(cfg->port);
+    if (opts.addresses.empty())
+        opts.addresses = detail::literal_addresses(cfg->host).value_or(opts.addresses);
+    cfg->endpoints = detail::endpoints_of(opts.addresses, cfg->port);
     cfg_ = std::move(cfg);
 }
 

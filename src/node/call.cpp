@@ -38,6 +38,15 @@ bool is_down_for(const term& m, const reference& mref) {
     return t && t->size() == 5 && (*t)[0] == term(a_down) && (*t)[1] == term(mref);
 }
 
+// demonitor(Mref, [flush]) and unalias: a DOWN can only be queued when the monitor
+// had fired already, so the queue is searched only then.
+void end_call(node_detail::runtime& rt, const std::shared_ptr<node_detail::mailbox_state>& caller,
+              const reference& mref, const std::optional<reference>& alias) {
+    if (!rt.demonitor(caller, mref))
+        caller->remove_if([&](const envelope& e) { return is_down_for(e.message, mref); });
+    if (alias) rt.unalias(caller, *alias);
+}
+
 }  // namespace
 
 result<term> gen_call(mailbox& self, const term& dest, const term& request,
@@ -70,19 +79,14 @@ result<term> gen_call(mailbox& self, const term& dest, const term& request,
     }
     mailbox& who = by_alias ? self : temp;
 
-    const reference mref = rt->monitor(caller_st, d->target);
-    term tag;
+    // The alias first: then the MONITOR_P and the request follow each other closely and
+    // usually leave in one write.
     std::optional<reference> alias;
-    if (by_alias) {
-        alias = rt->make_alias(caller_st);
-        tag = cons(a_alias, *alias);
-    } else {
-        tag = mref;
-    }
-    const term msg = tuple(a_gen_call, tuple(who.self(), tag), request);
-    if (auto e = who.send_to(dest, msg)) {
-        rt->demonitor(caller_st, mref);
-        if (alias) rt->unalias(caller_st, *alias);
+    if (by_alias) alias = rt->make_alias(caller_st);
+    const reference mref = rt->monitor(caller_st, d->target);
+    const term tag = alias ? cons(a_alias, *alias) : term(mref);
+    if (auto e = who.send_to(dest, tuple(a_gen_call, tuple(who.self(), tag), request))) {
+        end_call(*rt, caller_st, mref, alias);
         return fail(error, node_errc::noproc, a_noproc);
     }
     const auto left = std::max(std::chrono::milliseconds(0),
@@ -95,8 +99,7 @@ result<term> gen_call(mailbox& self, const term& dest, const term& request,
             return is_down_for(e.message, mref);
         },
         left);
-    who.demonitor(mref, true);
-    if (alias) rt->unalias(caller_st, *alias);
+    end_call(*rt, caller_st, mref, alias);
     if (!r) {
         if (r.error() == node_errc::timeout) return fail(error, node_errc::timeout, a_timeout);
         return fail(error, node_errc::mailbox_closed, a_noproc);

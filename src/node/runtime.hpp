@@ -36,6 +36,8 @@
 
 namespace otp::node_detail {
 
+class dial_resolver;
+
 /// The flags this node offers: what otpcpp implements.
 std::uint64_t offered_flags(bool hidden) noexcept;
 /// The flags it requires of peers (OTP 26's mandatory set).
@@ -212,6 +214,7 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     std::unique_ptr<epmd::client> epmd_;
     std::shared_ptr<const dist::tls_config> tls_;  // set: distribution over TLS
     epmd::registration registration_;
+    std::unique_ptr<dial_resolver> resolver_;  // peers' hosts, for dialling
 
     mutable std::mutex mu_;
     std::unordered_map<std::uint64_t, std::shared_ptr<mailbox_state>> procs_;

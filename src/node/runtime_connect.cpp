@@ -8,6 +8,8 @@
 #include <cstring>
 #include <future>
 #include <random>
+#include <utility>
+#include <vector>
 
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
@@ -21,8 +23,10 @@
 #include <boost/asio/strand.hpp>
 
 #include "epmd/cloexec.hpp"
+#include "epmd/host_addresses.hpp"
 #include "handshake/driver.hpp"
 #include "node/cookie_file.hpp"
+#include "node/dial_resolver.hpp"
 #include "node/runtime.hpp"
 
 namespace otp::node_detail {
@@ -200,6 +204,7 @@ std::error_code runtime::init() {
     }
     std::uint64_t seed = (std::uint64_t{random_u32()} << 32) | random_u32();
     ids_ = std::make_unique<id_source>(atom(nn->full()), creation, seed);
+    resolver_ = std::make_unique<dial_resolver>(nn->host);
     pool_ = std::make_unique<boost::asio::thread_pool>(std::max(1u, opts_.function_threads));
     running_ = true;
     start_services();
@@ -416,13 +421,7 @@ void runtime::start_dial(atom node, attempt_id attempt) {
             return finish_attempt(node, attempt, make_error_code(handshake_errc::nok), nullptr);
         it->second.dial_socket = sock;
     }
-    epmd::client_options eo;
-    eo.host = nn->host;
-    eo.port = opts_.epmd_port;
-    eo.timeout = opts_.setup_time;
-    eo.logger = log_;
-    auto client = std::make_shared<epmd::client>(ex_, eo);
-    // Pending lookups hold the runtime weakly: a node closing does not wait for them.
+    // Pending steps hold the runtime weakly: a node closing does not wait for them.
     auto self = weak_from_this();
     auto fail = [self, node, attempt](std::error_code ec, const char* what) {
         auto rt = self.lock();
@@ -432,33 +431,48 @@ void runtime::start_dial(atom node, attempt_id attempt) {
                        what, ec.message());
         rt->finish_attempt(node, attempt, ec, nullptr);
     };
-    client->async_port_please(nn->alive, [self, client, sock, tls, node, attempt, host = nn->host,
-                                          fail](std::error_code ec, epmd::node_entry entry) {
-        if (ec)
-            return fail(ec == epmd_errc::not_found ? make_error_code(node_errc::unreachable) : ec,
-                        "epmd lookup");
+    // The steps, last first. Every use of the socket runs on its strand.
+    auto connect_node = [self, sock, tls, node, attempt, fail](std::vector<tcp::endpoint> eps) {
+        boost::asio::dispatch(
+            sock->get_executor(), [self, sock, tls, node, attempt, fail, eps = std::move(eps)] {
+                boost::asio::async_connect(
+                    *sock, eps,
+                    [self, sock, tls, node, attempt, fail](const boost::system::error_code& ec,
+                                                           const tcp::endpoint&) {
+                        if (ec) return fail(node_errc::unreachable, "connect");
+                        if (auto rt = self.lock()) rt->handshake_dial(sock, tls, node, attempt);
+                    });
+            });
+    };
+    auto ask_epmd = [self, fail, connect_node, peer = *nn](address_list addresses) {
         auto rt = self.lock();
         if (!rt) return;
-        auto resolver = std::make_shared<tcp::resolver>(rt->ex_);
-        resolver->async_resolve(
-            host, std::to_string(entry.port),
-            [self, resolver, sock, tls, node, attempt, fail](const boost::system::error_code& rec,
-                                                             tcp::resolver::results_type eps) {
-                if (rec) return fail(make_error_code(node_errc::unreachable), "resolve");
-                // Every use of the socket runs on its strand.
-                boost::asio::dispatch(sock->get_executor(), [self, sock, tls, node, attempt, fail,
-                                                             eps = std::move(eps)] {
-                    boost::asio::async_connect(
-                        *sock, eps,
-                        [self, sock, tls, node, attempt, fail](const boost::system::error_code& cec,
-                                                               const tcp::endpoint&) {
-                            if (cec)
-                                return fail(make_error_code(node_errc::unreachable), "connect");
-                            if (auto rt = self.lock()) rt->handshake_dial(sock, tls, node, attempt);
-                        });
-                });
+        epmd::client_options eo;
+        eo.host = peer.host;
+        eo.addresses = addresses;
+        eo.port = rt->opts_.epmd_port;
+        eo.timeout = rt->opts_.setup_time;
+        eo.logger = rt->log_;
+        epmd::client(rt->ex_, std::move(eo))
+            .async_port_please(peer.alive, [self, fail, connect_node, host = peer.host,
+                                            addresses = std::move(addresses)](
+                                               std::error_code ec, epmd::node_entry entry) {
+                if (ec == epmd_errc::not_found) return fail(node_errc::unreachable, "epmd lookup");
+                if (ec) {
+                    // Perhaps the addresses are stale: the next dial looks them up again.
+                    if (auto rt = self.lock()) rt->resolver_->failed(host);
+                    return fail(ec, "epmd lookup");
+                }
+                connect_node(epmd::detail::endpoints_of(addresses, entry.port));
             });
-    });
+    };
+    // The host is resolved once and its addresses serve both epmd and the node, as erl
+    // and ei do: at most one resolver round trip per dial (see dial_resolver).
+    resolver_->resolve(ex_, nn->host, opts_.setup_time,
+                       [fail, ask_epmd](std::error_code ec, address_list addresses) {
+                           if (ec) return fail(node_errc::unreachable, "resolve");
+                           ask_epmd(std::move(addresses));
+                       });
 }
 
 void runtime::handshake_dial(std::shared_ptr<tcp::socket> sock,

@@ -173,6 +173,7 @@ TEST(Signals, GenServerCallsInsideTheNode) {
     EXPECT_EQ(failed.error(), node_errc::exited);
     EXPECT_EQ(err.reason, term(atom("died")));
     EXPECT_EQ(gen_call(client, atom("srv"), atom("again"), 1s).error(), node_errc::noproc);
+    EXPECT_EQ(client.queued(), 0u);  // neither call left its 'DOWN' behind
 }
 
 }  // namespace

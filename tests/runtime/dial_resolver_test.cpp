@@ -1,0 +1,128 @@
+// Finding a peer's addresses for a dial: what needs no resolver (address literals,
+// loopback names, the node's own host once looked up) and what still goes to it.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <future>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "epmd/host_addresses.hpp"
+#include "node/dial_resolver.hpp"
+
+using namespace otp;
+using namespace std::chrono_literals;
+using boost::asio::ip::address;
+using boost::asio::ip::make_address;
+using otp::epmd::detail::literal_addresses;
+using otp::node_detail::address_list;
+using otp::node_detail::dial_resolver;
+
+namespace {
+
+const address_list loopback = {make_address("127.0.0.1"), make_address("::1")};
+
+TEST(LiteralAddresses, AddressLiterals) {
+    EXPECT_EQ(literal_addresses("127.0.0.1"), address_list{make_address("127.0.0.1")});
+    EXPECT_EQ(literal_addresses("10.1.2.3"), address_list{make_address("10.1.2.3")});
+    EXPECT_EQ(literal_addresses("::1"), address_list{make_address("::1")});
+    EXPECT_EQ(literal_addresses("[2001:db8::7]"), address_list{make_address("2001:db8::7")});
+}
+
+TEST(LiteralAddresses, LoopbackNamesAreIpv4ThenIpv6) {
+    for (const char* h :
+         {"localhost", "LOCALHOST", "localhost.", "node1.localhost", "a.b.Localhost."})
+        EXPECT_EQ(literal_addresses(h), loopback) << h;
+}
+
+TEST(LiteralAddresses, EverythingElseNeedsAResolver) {
+    for (const char* h : {"", "vm", "example.com", "notlocalhost", "localhost.example.com",
+                          "localhost..", "[127.0.0.1]", "[::1", "1.2.3", "256.1.1.1", "::1]"})
+        EXPECT_EQ(literal_addresses(h), std::nullopt) << h;
+}
+
+// A resolver driven by an I/O thread, as in the runtime.
+class DialResolver : public ::testing::Test {
+  protected:
+    DialResolver() : guard_(io_.get_executor()), thread_([this] { io_.run(); }) {}
+    ~DialResolver() override {
+        guard_.reset();
+        thread_.join();
+    }
+
+    struct outcome {
+        bool at_once = false;  // completed before resolve() returned
+        std::error_code ec;
+        address_list addresses;
+    };
+    outcome resolve(dial_resolver& r, const std::string& host) {
+        auto result = std::make_shared<std::promise<outcome>>();
+        auto returned = std::make_shared<std::atomic<bool>>(false);
+        r.resolve(io_.get_executor(), host, 5s,
+                  [result, returned](std::error_code ec, address_list a) {
+                      result->set_value({!*returned, ec, std::move(a)});
+                  });
+        *returned = true;
+        auto f = result->get_future();
+        EXPECT_EQ(f.wait_for(10s), std::future_status::ready) << host;
+        return f.get();
+    }
+    static std::string this_host() {
+        char buf[256] = {};
+        if (::gethostname(buf, sizeof buf - 1) != 0) return {};
+        return buf;
+    }
+
+    boost::asio::io_context io_;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+    std::thread thread_;
+};
+
+TEST_F(DialResolver, LiteralsAndLoopbackNamesCompleteAtOnce) {
+    dial_resolver r("elsewhere");
+    auto lit = resolve(r, "127.0.0.1");
+    EXPECT_TRUE(lit.at_once);
+    EXPECT_EQ(lit.addresses, address_list{make_address("127.0.0.1")});
+    auto lo = resolve(r, "localhost");
+    EXPECT_TRUE(lo.at_once);
+    EXPECT_EQ(lo.addresses, loopback);
+}
+
+TEST_F(DialResolver, OwnHostIsLookedUpOnceUntilADialFails) {
+    const std::string host = this_host();
+    dial_resolver r(host);
+    auto first = resolve(r, host);
+    if (first.ec) GTEST_SKIP() << "this host's name " << host << " does not resolve";
+    EXPECT_FALSE(first.at_once);
+    ASSERT_FALSE(first.addresses.empty());
+    auto second = resolve(r, host);
+    EXPECT_TRUE(second.at_once);
+    EXPECT_EQ(second.addresses, first.addresses);
+    r.failed("some.other.host");  // not ours: the own name's answer stays
+    EXPECT_TRUE(resolve(r, host).at_once);
+    r.failed(host);
+    auto third = resolve(r, host);
+    EXPECT_FALSE(third.at_once);
+    EXPECT_EQ(third.addresses, first.addresses);
+}
+
+TEST_F(DialResolver, OtherNamesGoToTheResolverEveryTime) {
+    const std::string host = this_host();
+    dial_resolver r("elsewhere");
+    auto first = resolve(r, host);
+    if (first.ec) GTEST_SKIP() << "this host's name " << host << " does not resolve";
+    EXPECT_FALSE(first.at_once);
+    EXPECT_FALSE(resolve(r, host).at_once);
+}
+
+TEST_F(DialResolver, UnknownNamesFail) {
+    dial_resolver r("elsewhere");
+    auto o = resolve(r, "no-such-host.invalid");  // RFC 6761: never resolves
+    EXPECT_TRUE(o.ec);
+    EXPECT_TRUE(o.addresses.empty());
+}
+
+}  // namespace
