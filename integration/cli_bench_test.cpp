@@ -7,6 +7,7 @@
 #include <regex>
 #include <string>
 
+#include "support/cli.hpp"
 #include "support/process.hpp"
 
 using namespace otp::itest;
@@ -14,11 +15,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-#ifdef OTPCPP_CLI_PATH
-const std::string cli = OTPCPP_CLI_PATH;
-#else
-const std::string cli;
-#endif
+const std::string& cli = cli_path();
 
 // The number a JSON line gives `key`, or nullopt.
 std::optional<double> number(const std::string& json, const std::string& key) {

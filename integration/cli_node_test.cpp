@@ -25,6 +25,7 @@
 
 #include "otp/epmd.hpp"
 #include "otp/text.hpp"
+#include "support/cli.hpp"
 #include "support/erl_peer.hpp"
 
 using namespace otp;
@@ -33,11 +34,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-#ifdef OTPCPP_CLI_PATH
-const std::string cli = OTPCPP_CLI_PATH;
-#else
-const std::string cli;
-#endif
+const std::string& cli = cli_path();
 
 term t(std::string_view text) {
     return parse(text).value();

@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "otp/epmd.hpp"
+#include "support/cli.hpp"
 #include "support/process.hpp"
 
 using namespace otp;
@@ -17,11 +18,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-#ifdef OTPCPP_CLI_PATH
-const std::string cli = OTPCPP_CLI_PATH;
-#else
-const std::string cli;
-#endif
+const std::string& cli = cli_path();
 
 class Cli : public ::testing::Test {
   protected:
