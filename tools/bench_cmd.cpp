@@ -197,8 +197,8 @@ void add_bench_command(CLI::App& app) {
         ->check(CLI::IsMember({"call", "raw"}))
         ->capture_default_str();
     sub->add_flag("--async", o->async,
-                  "pingpong, bigbin, rpc (with --rpc raw): run the workload in "
-                  "async_receive handlers on the node's I/O thread");
+                  "pingpong, bigbin, rpc (with --rpc raw), connect: run the workload in "
+                  "completion handlers on the node's I/O thread");
     sub->add_flag("--raw-tcp", o->raw_tcp,
                   "Run the raw loopback TCP pattern of bigbin or pingpong, as impl rawtcp");
     sub->add_option("--impl", o->impl,

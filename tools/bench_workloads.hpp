@@ -42,9 +42,9 @@ struct client_setup {
     /// request, reply, demonitor); true, the bare `{Self, {call, M, F, A, user}}` to
     /// rex and its `{rex, Result}`, the exchange ei_rpc and jinterface's sendRPC make.
     bool rpc_raw = false;
-    /// pingpong, bigbin, and rpc with rpc_raw: drive the workload from the
-    /// node's I/O thread with async_receive (bench_async.hpp) instead of blocking
-    /// receives on the calling thread.
+    /// pingpong, bigbin, rpc with rpc_raw, and connect (reuse): drive the workload from
+    /// the node's I/O thread with async_receive (bench_async.hpp, bench_connect.cpp)
+    /// instead of blocking calls on the calling thread.
     bool async = false;
     /// The longest wait for any one reply.
     std::chrono::milliseconds timeout{30'000};
