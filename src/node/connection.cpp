@@ -125,6 +125,10 @@ void connection::consume() {
 
 void connection::consume_packets() {
     std::size_t signals = 0;
+    // The aliasing pointer keeps the whole buffer alive for zero-copy binaries; one
+    // per read, since every packet of this call is in the same buffer.
+    const std::shared_ptr<const void> owner =
+        opts_.decoder.terms.zero_copy ? std::shared_ptr<const void>(rbuf_, rbuf_->data()) : nullptr;
     while (!finished_) {
         std::span<const std::uint8_t> body;
         std::size_t used = 0, needed = 0;
@@ -142,10 +146,6 @@ void connection::consume_packets() {
         ++packets_in_;
         message m;
         std::error_code ec;
-        // The aliasing pointer keeps the whole buffer alive for zero-copy binaries.
-        const std::shared_ptr<const void> owner =
-            opts_.decoder.terms.zero_copy ? std::shared_ptr<const void>(rbuf_, rbuf_->data())
-                                          : nullptr;
         switch (decoder_.decode(body, owner, m, ec)) {
             case packet_decoder::status::tick:
             case packet_decoder::status::pending:

@@ -50,9 +50,10 @@ result<signal> parse_signal(const message& m, atom peer) {
         // The same checks as below for these three ops: a payload, and a sender of
         // the peer's own.
         const message_control& d = *m.direct;
-        if (!m.payload || (d.op != 2 && d.from.node != peer)) return bad;
-        if (d.op == 2) return signal(send_signal{std::nullopt, d.to, *m.payload});
-        if (d.op == 22) return signal(send_signal{d.from, d.to, *m.payload});
+        const op kind = static_cast<op>(d.op);
+        if (!m.payload || (kind != op::send && d.from.node != peer)) return bad;
+        if (kind == op::send) return signal(send_signal{std::nullopt, d.to, *m.payload});
+        if (kind == op::send_sender) return signal(send_signal{d.from, d.to, *m.payload});
         return signal(reg_send_signal{d.from, d.to_name, *m.payload});
     }
     auto tup = m.control.as_tuple();
@@ -198,6 +199,10 @@ result<signal> parse_signal(const message& m, atom peer) {
 
 namespace {
 const encode_options dist_terms{2, -1, 1000};
+// An op as the SMALL_INTEGER_EXT of a control tuple.
+constexpr std::uint8_t code(op o) noexcept {
+    return static_cast<std::uint8_t>(o);
+}
 }  // namespace
 
 template <class WriteControl>
@@ -245,9 +250,9 @@ std::error_code packet_encoder::append_send(std::vector<std::uint8_t>& out, cons
         out,
         [&](std::vector<std::uint8_t>& o) {
             if (from)
-                etf_detail::append_small_tuple(o, {std::uint8_t{22}, from, &to});
+                etf_detail::append_small_tuple(o, {code(op::send_sender), from, &to});
             else
-                etf_detail::append_small_tuple(o, {std::uint8_t{2}, atom(), &to});
+                etf_detail::append_small_tuple(o, {code(op::send), atom(), &to});
             return std::error_code{};
         },
         &message);
@@ -258,7 +263,7 @@ std::error_code packet_encoder::append_reg_send(std::vector<std::uint8_t>& out, 
     return append_packet(
         out,
         [&](std::vector<std::uint8_t>& o) {
-            etf_detail::append_small_tuple(o, {std::uint8_t{6}, &from, atom(), to});
+            etf_detail::append_small_tuple(o, {code(op::reg_send), &from, atom(), to});
             return std::error_code{};
         },
         &message);
@@ -270,7 +275,7 @@ std::error_code packet_encoder::append_alias_send(std::vector<std::uint8_t>& out
     return append_packet(
         out,
         [&](std::vector<std::uint8_t>& o) {
-            etf_detail::append_small_tuple(o, {std::uint8_t{33}, &from, &alias});
+            etf_detail::append_small_tuple(o, {code(op::alias_send), &from, &alias});
             return std::error_code{};
         },
         &message);

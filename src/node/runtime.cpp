@@ -114,8 +114,19 @@ void runtime::deliver_locked(const pid& to, envelope&& e) {
     deliver_to(find_locked(to), std::move(e));
 }
 
-void runtime::deliver_to(const std::shared_ptr<mailbox_state>& p, envelope&& e) {
-    if (!p || !p->deliver(std::move(e))) ++undeliverable_;
+void runtime::deliver_to(const std::shared_ptr<mailbox_state>& p, envelope&& e, bool* wake_owed) {
+    if (!p || !p->deliver(std::move(e), wake_owed)) ++undeliverable_;
+}
+
+std::shared_ptr<mailbox_state> runtime::find_process(const pid& p) const {
+    lock_t lock(mu_);
+    return find_locked(p);
+}
+
+std::shared_ptr<mailbox_state> runtime::find_process(atom name) const {
+    lock_t lock(mu_);
+    auto it = names_.find(name);
+    return it == names_.end() ? nullptr : find_locked(it->second);
 }
 
 void runtime::send(const std::optional<pid>& from, const pid& to, term message) {

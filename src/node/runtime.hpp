@@ -137,10 +137,14 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     }
     void deliver_locked(const pid& to, envelope&& e);
     // Queues `e` at `p`, counting it as undeliverable when `p` is null or closed; needs
-    // no lock.
-    void deliver_to(const std::shared_ptr<mailbox_state>& p, envelope&& e);
+    // no lock. With `wake_owed`, as mailbox_state::deliver.
+    void deliver_to(const std::shared_ptr<mailbox_state>& p, envelope&& e,
+                    bool* wake_owed = nullptr);
     // deliver_to for a connection's reader: receivers are woken at the batch's end.
     void deliver_batched(std::shared_ptr<mailbox_state>&& p, envelope&& e);
+    // The local process with this pid or registered name, looked up under mu_.
+    std::shared_ptr<mailbox_state> find_process(const pid& p) const;
+    std::shared_ptr<mailbox_state> find_process(atom name) const;
     void exit_signal_locked(const pid& from, const pid& to, const term& reason, bool via_link);
     void close_locked(const std::shared_ptr<mailbox_state>& p, const term& reason);
     void down_locked(const std::shared_ptr<mailbox_state>& watcher, const reference& ref,

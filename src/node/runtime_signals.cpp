@@ -27,7 +27,7 @@ thread_local std::vector<std::shared_ptr<mailbox_state>> owed_wakes;
 
 void runtime::deliver_batched(std::shared_ptr<mailbox_state>&& p, envelope&& e) {
     bool owed = false;
-    if (!p || !p->deliver(std::move(e), &owed)) ++undeliverable_;
+    deliver_to(p, std::move(e), &owed);
     if (owed) owed_wakes.push_back(std::move(p));
 }
 
@@ -40,22 +40,10 @@ void runtime::on_batch_end(dist::connection&) {
 void runtime::on_signal(dist::connection& c, dist::signal&& s) {
     // Messages: the receiver is found under the lock and the message queued outside
     // it, so a busy link and the node's senders hold the runtime's mutex only briefly.
-    if (auto* m = std::get_if<dist::send_signal>(&s)) {
-        std::shared_ptr<mailbox_state> to;
-        {
-            lock_t lock(mu_);
-            to = find_locked(m->to);
-        }
-        return deliver_batched(std::move(to), {std::move(m->message), m->from});
-    }
-    if (auto* m = std::get_if<dist::reg_send_signal>(&s)) {
-        std::shared_ptr<mailbox_state> to;
-        {
-            lock_t lock(mu_);
-            if (auto it = names_.find(m->to); it != names_.end()) to = find_locked(it->second);
-        }
-        return deliver_batched(std::move(to), {std::move(m->message), m->from});
-    }
+    if (auto* m = std::get_if<dist::send_signal>(&s))
+        return deliver_batched(find_process(m->to), {std::move(m->message), m->from});
+    if (auto* m = std::get_if<dist::reg_send_signal>(&s))
+        return deliver_batched(find_process(m->to), {std::move(m->message), m->from});
     lock_t lock(mu_);
     std::visit(
         overloaded{
