@@ -59,6 +59,12 @@ struct node_options {
     std::chrono::milliseconds setup_time{7'000};
     /// How long close() waits for connections to write what was sent before it.
     std::chrono::milliseconds close_flush_time{2'000};
+    /// A connection with more than this many bytes waiting to be written is busy: a
+    /// thread that sends on it is held until half is written or the link drops, as
+    /// Erlang suspends a process sending to a busy distribution port (erl's +zdbbl,
+    /// also 1 MiB). Sends from threads that run Asio handlers (the node's I/O threads,
+    /// async handlers) are never held. 0: no limit, the queue grows with the backlog.
+    std::size_t dist_buf_busy_limit = std::size_t{1} << 20;
 
     /// Distribution over TLS, like `erl -proto_dist inet_tls -ssl_dist_optfile F`
     /// (load_ssl_dist_optfile reads F): every connection, dialled or accepted, runs TLS;
@@ -79,11 +85,13 @@ struct node_options {
     logger_ptr logger;
 };
 
-/// Counters of what the node could not deliver, as Erlang drops it silently.
+/// Counters of what the node could not deliver (Erlang drops it silently) and of the
+/// times its connections held senders back.
 struct node_stats {
     std::uint64_t undeliverable = 0;        ///< to dead pids, unknown names, inactive aliases
     std::uint64_t unreachable = 0;          ///< queued for a node that could not be reached
     std::uint64_t connections_refused = 0;  ///< handshakes refused or failed
+    std::uint64_t busy_dist_port = 0;       ///< sends held by a busy connection (see options)
 };
 
 /// A distribution node.

@@ -3,6 +3,7 @@
 -module(otpcpp_itest).
 -export([start_puppet/1, puppet/1, echo/0, start_echo/1, add/2]).
 -export([spawn_load_peers/1, load_peer/0, connect_at/2]).
+-export([start_counter/1, counter/2]).
 
 %% A process that runs commands for Controller and forwards everything else it
 %% receives (messages, 'EXIT' and 'DOWN' messages) as {got, Self, Msg}.
@@ -76,4 +77,19 @@ spin_until(At) ->
     case os:system_time(microsecond) >= At of
         true -> ok;
         false -> spin_until(At)
+    end.
+
+%% A registered process that takes {seq, I, _} messages and counts them, and those that
+%% did not come in order (I not one more than the last); {count, From} is answered with
+%% {count, Counted, OutOfOrder}.
+start_counter(Name) ->
+    Pid = spawn(?MODULE, counter, [0, 0]),
+    register(Name, Pid),
+    Pid.
+
+counter(N, Bad) ->
+    receive
+        {seq, I, _} when I =:= N + 1 -> counter(N + 1, Bad);
+        {seq, _, _} -> counter(N + 1, Bad + 1);
+        {count, From} -> From ! {count, N, Bad}, counter(N, Bad)
     end.

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/detail/thread_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
@@ -27,6 +28,13 @@ constexpr std::size_t max_spare = 2;
 // from the sender's thread (no hand-over to the I/O thread): a request/reply exchange
 // saves a thread wake-up per message, while a burst still goes out in batches.
 constexpr auto direct_write_gap = std::chrono::microseconds(20);
+
+// Whether this thread is inside an Asio run() (any io_context or thread pool): such a
+// thread must not wait for a writer, which may need this very thread. Asio has no
+// public way to ask for every executor kind; its per-thread call stack is the answer.
+bool runs_asio_handlers() {
+    return boost::asio::detail::thread_context::thread_call_stack::top() != nullptr;
+}
 
 }  // namespace
 
@@ -205,15 +213,16 @@ bool connection::write_now_locked(std::vector<std::uint8_t>& packet) {
     return false;
 }
 
-void connection::enqueue(std::vector<std::uint8_t>& packet) {
+bool connection::enqueue(std::vector<std::uint8_t>& packet) {
     bool start_writer = false;
     {
         std::lock_guard lock(out_mutex_);
-        if (closed_) return;
+        if (closed_) return false;
         if (write_now_locked(packet)) {
             wrote_since_tick_ = true;
-            return;
+            return true;
         }
+        queued_bytes_ += packet.size();
         if (packet.size() > coalesce_limit / 2) {
             // Large: queued as it is (the caller's buffer goes with it).
             queued_.push_back(std::move(packet));
@@ -229,6 +238,25 @@ void connection::enqueue(std::vector<std::uint8_t>& packet) {
     }
     if (start_writer)
         boost::asio::post(strand_, [self = shared_from_this()] { self->write_queued(); });
+    return true;
+}
+
+bool connection::wait_while_busy(std::atomic<std::uint64_t>& held) {
+    if (opts_.busy_limit == 0 || runs_asio_handlers()) return false;
+    std::unique_lock lock(out_mutex_);
+    if (closed_ || queued_bytes_ <= opts_.busy_limit) return false;
+    ++held;
+    ++busy_waiters_;
+    // Down to half, as OTP's busy distribution port: a sender let go at the limit would
+    // be held again by its next message.
+    unbusy_.wait(lock, [&] { return closed_ || queued_bytes_ <= opts_.busy_limit / 2; });
+    --busy_waiters_;
+    return true;
+}
+
+std::size_t connection::queued_bytes() {
+    std::lock_guard lock(out_mutex_);
+    return queued_bytes_;
 }
 
 void connection::send(std::vector<std::uint8_t>&& packet) {
@@ -241,14 +269,21 @@ std::error_code connection::send(const term& control, const term* payload) {
     });
 }
 
+void connection::written_locked() {
+    for (auto& b : in_flight_) {
+        queued_bytes_ -= b.size();
+        if (spare_.size() < max_spare && b.capacity() <= coalesce_limit)
+            spare_.push_back(std::move(b));
+    }
+    in_flight_.clear();
+    if (busy_waiters_ != 0 && queued_bytes_ <= opts_.busy_limit / 2) unbusy_.notify_all();
+}
+
 void connection::write_queued() {
     bool idle;
     {
         std::lock_guard lock(out_mutex_);
-        for (auto& b : in_flight_)
-            if (spare_.size() < max_spare && b.capacity() <= coalesce_limit)
-                spare_.push_back(std::move(b));
-        in_flight_.clear();
+        written_locked();
         in_flight_.swap(queued_);
         // Decided under the lock: once writing_ is false another sender may start a
         // writer, so this one must not go on to write.
@@ -266,9 +301,9 @@ void connection::write_queued() {
     auto on_written = boost::asio::bind_executor(
         strand_, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
             if (ec) {
-                self->in_flight_.clear();
                 {
                     std::lock_guard lock(self->out_mutex_);
+                    self->written_locked();
                     self->writing_ = false;
                 }
                 if (!self->finished_) self->finish(self->stream_error(ec));
@@ -349,8 +384,12 @@ void connection::finish(std::error_code why) {
     {
         std::lock_guard lock(out_mutex_);
         closed_ = true;
+        // What the writer holds is counted off when its write ends.
+        for (const auto& b : queued_)
+            queued_bytes_ -= b.size();
         queued_.clear();
         spare_.clear();
+        unbusy_.notify_all();
     }
     // No TLS close_notify: OTP does not send one either, and waiting for the peer's
     // would hold the close up.

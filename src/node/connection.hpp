@@ -4,7 +4,9 @@
 // (frame_parser, packet_decoder, parse_signal); this class only moves bytes.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -19,6 +21,7 @@
 #include "node/dist_stream.hpp"
 #include "node/frame.hpp"
 #include "node/packet_decoder.hpp"
+#include "otp/dist_error.hpp"
 #include "otp/handshake.hpp"
 #include "otp/log.hpp"
 
@@ -60,6 +63,8 @@ struct connection_options {
     std::chrono::milliseconds net_ticktime{60'000};  ///< OTP's net_ticktime
     int tick_intensity = 4;                          ///< ticks per net_ticktime
     std::size_t max_packet = 512u << 20;             ///< larger packets close the link
+    /// Queued bytes above which the link is busy (erl's +zdbbl); 0: never busy.
+    std::size_t busy_limit = 0;
     decoder_config decoder;                          ///< formats, fragment bounds, term limits
     logger_ptr log;
 };
@@ -82,14 +87,24 @@ class connection : public std::enable_shared_from_this<connection> {
     /// Encodes one packet on the caller's thread through `encode(encoder, out)` (which
     /// appends to `out`, see packet_encoder) and queues it. Small packets cost no
     /// allocation: they are encoded into a per-thread buffer and copied into the queue.
+    /// dist_errc::closed when the link has closed meanwhile: the packet is dropped.
     template <class Encode>
     std::error_code send_with(Encode&& encode) {
         std::vector<std::uint8_t>& packet = scratch();
         packet.clear();
         if (auto ec = encode(encoder_, packet)) return ec;
-        enqueue(packet);
+        if (!enqueue(packet)) return make_error_code(dist_errc::closed);
         return {};
     }
+    /// Holds the calling thread while more than the busy limit is queued, until the
+    /// queue is down to half of it or the link closes (Erlang suspends a process that
+    /// sends to a busy distribution port the same way). A thread running Asio handlers
+    /// is never held: it may be the one that has to write the queue. True when it
+    /// waited, after adding one to `held`. Thread-safe; call it holding no lock that
+    /// the I/O threads take.
+    bool wait_while_busy(std::atomic<std::uint64_t>& held);
+    /// Bytes queued or being written (for tests and metrics). Thread-safe.
+    std::size_t queued_bytes();
     /// Ends the connection with `why` (reported through on_closed once). Thread-safe.
     void close(std::error_code why);
     /// Ends the connection with `why` once every packet queued so far is written, or
@@ -108,7 +123,8 @@ class connection : public std::enable_shared_from_this<connection> {
     // The calling thread's encoding buffer.
     static std::vector<std::uint8_t>& scratch();
     // Queues `packet`: copies a small one into the coalescing buffer, takes a large one.
-    void enqueue(std::vector<std::uint8_t>& packet);
+    // False when the link has closed (the packet goes nowhere).
+    bool enqueue(std::vector<std::uint8_t>& packet);
     // Writes `packet` to an idle plain link from the caller's thread; true when all of
     // it went out, else what is left stays in `packet`. out_mutex_ held.
     bool write_now_locked(std::vector<std::uint8_t>& packet);
@@ -119,6 +135,9 @@ class connection : public std::enable_shared_from_this<connection> {
     void consume();
     void consume_packets();
     void write_queued();
+    // The writer's buffers are out: counts them off, keeps some for reuse, lets held
+    // senders go. out_mutex_ held.
+    void written_locked();
     void tick();
     void finish(std::error_code why);
     bool writing_now();
@@ -148,6 +167,11 @@ class connection : public std::enable_shared_from_this<connection> {
     // coalescing buffer per batch; dropped when the link goes idle (guarded).
     std::vector<std::vector<std::uint8_t>> spare_;
     bool writing_ = false;
+    // Back-pressure: bytes in queued_ and in_flight_, and the senders held until the
+    // writer brings them down (all guarded).
+    std::size_t queued_bytes_ = 0;
+    std::condition_variable unbusy_;
+    unsigned busy_waiters_ = 0;
     std::chrono::steady_clock::time_point last_enqueue_{};  // guarded by out_mutex_
     bool closed_ = false;                                   // guarded by out_mutex_
 

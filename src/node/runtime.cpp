@@ -27,7 +27,7 @@ bool has(const dist::connection& c, std::uint64_t flag) {
 }  // namespace
 
 node_stats runtime::stats() const noexcept {
-    return {undeliverable_.load(), unreachable_.load(), refused_.load()};
+    return {undeliverable_.load(), unreachable_.load(), refused_.load(), busy_.load()};
 }
 
 // --- the process table -------------------------------------------------------------

@@ -166,6 +166,8 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
             conn = it->second.conn;
         }
         send(*conn);
+        // Back-pressure after the message is queued, outside every lock.
+        conn->wait_while_busy(busy_);
     }
     void dial_locked(atom node);
     void finish_attempt(atom node, attempt_id attempt, std::error_code ec,
@@ -239,7 +241,7 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     attempt_id next_accept_ = 1;
     std::set<std::shared_ptr<boost::asio::ip::tcp::socket>> handshaking_;  // accepted
 
-    std::atomic<std::uint64_t> undeliverable_{0}, unreachable_{0}, refused_{0};
+    std::atomic<std::uint64_t> undeliverable_{0}, unreachable_{0}, refused_{0}, busy_{0};
 };
 
 /// The key of a local pid in the process table.

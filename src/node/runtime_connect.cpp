@@ -274,6 +274,7 @@ std::shared_ptr<dist::connection> runtime::open_connection(dist::dist_stream str
                                                            handshake_result hs) {
     dist::connection_options o;
     o.net_ticktime = opts_.net_ticktime;
+    o.busy_limit = opts_.dist_buf_busy_limit;
     o.log = log_;
     o.decoder.header_format = (hs.flags & (dflag::dist_hdr_atom_cache | dflag::fragments)) != 0;
     o.decoder.fragments = (hs.flags & dflag::fragments) != 0;
