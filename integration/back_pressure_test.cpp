@@ -113,8 +113,7 @@ TEST_F(BackPressure, WithoutALimitNothingIsHeld) {
             sent = i;
         }
     });
-    EXPECT_TRUE(wait_for([&] { return sent.load() == total; }, 20s))
-        << "held at " << sent.load();
+    EXPECT_TRUE(wait_for([&] { return sent.load() == total; }, 20s)) << "held at " << sent.load();
     erl_->signal(SIGCONT);
     sender.join();
     EXPECT_EQ(n->stats().busy_dist_port, 0u);
@@ -134,8 +133,7 @@ TEST_F(BackPressure, ThreadsRunningAsioHandlersAreNeverHeld) {
         }
     });
     std::thread runner([&] { io.run(); });
-    EXPECT_TRUE(wait_for([&] { return sent.load() == total; }, 20s))
-        << "held at " << sent.load();
+    EXPECT_TRUE(wait_for([&] { return sent.load() == total; }, 20s)) << "held at " << sent.load();
     erl_->signal(SIGCONT);
     runner.join();
     EXPECT_EQ(n->stats().busy_dist_port, 0u);

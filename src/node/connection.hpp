@@ -65,7 +65,7 @@ struct connection_options {
     std::size_t max_packet = 512u << 20;             ///< larger packets close the link
     /// Queued bytes above which the link is busy (erl's +zdbbl); 0: never busy.
     std::size_t busy_limit = 0;
-    decoder_config decoder;                          ///< formats, fragment bounds, term limits
+    decoder_config decoder;  ///< formats, fragment bounds, term limits
     logger_ptr log;
 };
 
