@@ -41,43 +41,47 @@ bool mailbox_state::deliver(envelope&& e, bool* wake_owed) {
         });
         return true;
     }
-    std::lock_guard lock(mu_);
-    if (!open_) return false;
-    for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
-        if (accepts(it->filter, e)) {
-            complete(*it, {}, std::move(e));
-            waiters_.erase(it);
-            return true;
+    bool kept = true, notify = false;
+    {
+        std::lock_guard lock(mu_);
+        if (!open_) return false;
+        for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
+            if (accepts(it->filter, e)) {
+                complete(*it, {}, std::move(e));
+                waiters_.erase(it);
+                return true;
+            }
+        }
+        if (max_queue_ != 0 && queue_.size() >= max_queue_) {
+            if (policy_ == overflow_policy::drop_newest) return false;
+            queue_.take(0);
+            kept = false;
+        }
+        queue_.push_back(std::move(e));
+        // Waking costs a system call; only a blocked receiver needs it, once per round of
+        // sleepers. A deferred wake-up is owed once, however many messages come.
+        if (blocked_ != 0 && !woken_) {
+            if (wake_owed == nullptr) {
+                woken_ = notify = true;
+            } else if (!wake_owed_) {
+                wake_owed_ = true;
+                *wake_owed = true;
+            }
         }
     }
-    bool dropped = false;
-    if (max_queue_ != 0 && queue_.size() >= max_queue_) {
-        if (policy_ == overflow_policy::drop_newest) return false;
-        queue_.take(0);
-        dropped = true;
-    }
-    queue_.push_back(std::move(e));
-    // Waking costs a system call; only a blocked receiver needs it, once per round of
-    // sleepers. A deferred wake-up is owed once, however many messages come.
-    if (blocked_ != 0 && !woken_) {
-        if (wake_owed == nullptr) {
-            woken_ = true;
-            cv_.notify_all();
-        } else if (!wake_owed_) {
-            wake_owed_ = true;
-            *wake_owed = true;
-        }
-    }
-    return !dropped;
+    // Outside the lock: a receiver woken under it would first block on the mutex.
+    if (notify) cv_.notify_all();
+    return kept;
 }
 
 void mailbox_state::wake() {
-    std::lock_guard lock(mu_);
-    wake_owed_ = false;
-    if (blocked_ != 0 && !woken_) {
-        woken_ = true;
-        cv_.notify_all();
+    bool notify = false;
+    {
+        std::lock_guard lock(mu_);
+        wake_owed_ = false;
+        if (blocked_ != 0 && !woken_) woken_ = notify = true;
     }
+    if (notify) cv_.notify_all();
 }
 
 void mailbox_state::limit(std::size_t max_messages, overflow_policy policy) {
