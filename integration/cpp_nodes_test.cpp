@@ -296,6 +296,28 @@ TEST_F(CppNodes, ClosedNodeGivesNoconnection) {
     EXPECT_FALSE(a->ping(b->name(), 3s));
 }
 
+TEST(NodeClose, SendsWaitingForADialAreCountedAsUnreachable) {
+    // An "epmd" that accepts and never answers: the dial waits in its epmd lookup.
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor silent(io, {boost::asio::ip::address_v4::loopback(), 0});
+    node_options o;
+    o.name = unique_name("closing");
+    o.cookie = random_cookie();
+    o.register_with_epmd = false;
+    o.epmd_port = silent.local_endpoint().port();
+    o.setup_time = 60s;
+    o.logger = test_logger();
+    node n(o);
+    auto m = n.create_mailbox();
+    const atom ghost("ghost@localhost");
+    m.send(atom("someone"), ghost, atom("one"));
+    m.send(atom("someone"), ghost, atom("two"));
+    std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(n.stats().unreachable, 0u);  // still dialling
+    n.close();
+    EXPECT_EQ(n.stats().unreachable, 2u);
+}
+
 // Both nodes dial each other at the same instant, from several threads each, on fresh
 // nodes every round: one connection survives on both sides and carries traffic and links.
 //

@@ -564,6 +564,9 @@ void runtime::shutdown() {
         for (auto& [n, p] : peers_) {
             if (p.conn) conns.push_back(p.conn);
             if (p.dial_socket) dialing.push_back(p.dial_socket);
+            // Sends waiting for a dial that will not finish now.
+            unreachable_ += p.pending.size();
+            p.pending.clear();
             for (auto& w : p.waiters)
                 boost::asio::post(ex_, [w = std::move(w)]() mutable {
                     w(make_error_code(node_errc::node_closed));
