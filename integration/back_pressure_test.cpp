@@ -40,10 +40,23 @@ class BackPressure : public ErlPeer {
         rpc(*box_, "otpcpp_itest", "start_counter", list(atom("bp_counter")));
         return n;
     }
-    // Sends message `i` of the sequence.
-    void send_seq(int i) {
+    // Sends the whole sequence; sent_ says how far it got.
+    void send_all() {
         static const term payload = binary(std::string(64 * 1024, 'x'));
-        box_->send(atom("bp_counter"), erl(), tuple(atom("seq"), i, payload));
+        for (int i = 1; i <= total; ++i) {
+            box_->send(atom("bp_counter"), erl(), tuple(atom("seq"), i, payload));
+            sent_ = i;
+        }
+    }
+    // The sender (`worker` runs send_all) is never held: it gets through the sequence
+    // while erl is stopped, and erl receives all of it once it runs again.
+    void expect_never_held(node& n, std::thread& worker) {
+        EXPECT_TRUE(wait_for([&] { return sent_.load() == total; }, 20s))
+            << "held at " << sent_.load();
+        erl_->signal(SIGCONT);
+        worker.join();
+        EXPECT_EQ(n.stats().busy_dist_port, 0u);
+        EXPECT_EQ(counted(), std::make_pair(long{total}, 0L));
     }
     // What the counter saw: {Counted, OutOfOrder}.
     std::pair<long, long> counted() {
@@ -61,11 +74,11 @@ class BackPressure : public ErlPeer {
         return {static_cast<long>((*t)[1].as_int64().value()),
                 static_cast<long>((*t)[2].as_int64().value())};
     }
-    // Whether `sent` has not moved for half a second.
-    static bool held_for_good(const std::atomic<int>& sent) {
-        const int before = sent.load();
+    // Whether the sender has not moved for half a second.
+    bool held_for_good() const {
+        const int before = sent_.load();
         std::this_thread::sleep_for(500ms);
-        return sent.load() == before;
+        return sent_.load() == before;
     }
     // Waits up to `limit` for `done`.
     template <class F>
@@ -79,23 +92,18 @@ class BackPressure : public ErlPeer {
     }
 
     std::unique_ptr<mailbox> box_;
+    std::atomic<int> sent_{0};
 };
 
 TEST_F(BackPressure, ASenderIsHeldWhileErlReadsNothingAndLetGoWhenItDoes) {
     auto n = start(busy_limit);
     erl_->signal(SIGSTOP);
-    std::atomic<int> sent{0};
-    std::thread sender([&] {
-        for (int i = 1; i <= total; ++i) {
-            send_seq(i);
-            sent = i;
-        }
-    });
+    std::thread sender([&] { send_all(); });
     EXPECT_TRUE(wait_for([&] { return n->stats().busy_dist_port >= 1; }, 10s));
     // The sender is let go while the kernel's socket buffers still take bytes; once
     // they are full it stays held.
-    EXPECT_TRUE(wait_for([&] { return held_for_good(sent); }, 15s));
-    EXPECT_LT(sent.load(), total);
+    EXPECT_TRUE(wait_for([&] { return held_for_good(); }, 15s));
+    EXPECT_LT(sent_.load(), total);
     erl_->signal(SIGCONT);
     sender.join();
     EXPECT_EQ(counted(), std::make_pair(long{total}, 0L));
@@ -106,18 +114,8 @@ TEST_F(BackPressure, ASenderIsHeldWhileErlReadsNothingAndLetGoWhenItDoes) {
 TEST_F(BackPressure, WithoutALimitNothingIsHeld) {
     auto n = start(0);
     erl_->signal(SIGSTOP);
-    std::atomic<int> sent{0};
-    std::thread sender([&] {
-        for (int i = 1; i <= total; ++i) {
-            send_seq(i);
-            sent = i;
-        }
-    });
-    EXPECT_TRUE(wait_for([&] { return sent.load() == total; }, 20s)) << "held at " << sent.load();
-    erl_->signal(SIGCONT);
-    sender.join();
-    EXPECT_EQ(n->stats().busy_dist_port, 0u);
-    EXPECT_EQ(counted(), std::make_pair(long{total}, 0L));
+    std::thread sender([&] { send_all(); });
+    expect_never_held(*n, sender);
 }
 
 TEST_F(BackPressure, ThreadsRunningAsioHandlersAreNeverHeld) {
@@ -125,38 +123,22 @@ TEST_F(BackPressure, ThreadsRunningAsioHandlersAreNeverHeld) {
     auto n = start(busy_limit);
     erl_->signal(SIGSTOP);
     boost::asio::io_context io;
-    std::atomic<int> sent{0};
-    boost::asio::post(io, [&] {
-        for (int i = 1; i <= total; ++i) {
-            send_seq(i);
-            sent = i;
-        }
-    });
+    boost::asio::post(io, [&] { send_all(); });
     std::thread runner([&] { io.run(); });
-    EXPECT_TRUE(wait_for([&] { return sent.load() == total; }, 20s)) << "held at " << sent.load();
-    erl_->signal(SIGCONT);
-    runner.join();
-    EXPECT_EQ(n->stats().busy_dist_port, 0u);
-    EXPECT_EQ(counted(), std::make_pair(long{total}, 0L));
+    expect_never_held(*n, runner);
 }
 
 TEST_F(BackPressure, AHeldSenderIsLetGoWhenTheLinkDrops) {
     auto n = start(busy_limit);
     erl_->signal(SIGSTOP);
-    std::atomic<int> sent{0};
-    std::thread sender([&] {
-        for (int i = 1; i <= total; ++i) {
-            send_seq(i);
-            sent = i;
-        }
-    });
-    EXPECT_TRUE(wait_for([&] { return held_for_good(sent); }, 15s));
-    EXPECT_LT(sent.load(), total);
+    std::thread sender([&] { send_all(); });
+    EXPECT_TRUE(wait_for([&] { return held_for_good(); }, 15s));
+    EXPECT_LT(sent_.load(), total);
     erl_->signal(SIGKILL);
     // The rest go nowhere, counted (the closed link's or an unreachable node's), none
     // of them held.
-    EXPECT_TRUE(wait_for([&] { return sent.load() == total; }, 30s))
-        << "still held at " << sent.load();
+    EXPECT_TRUE(wait_for([&] { return sent_.load() == total; }, 30s))
+        << "still held at " << sent_.load();
     sender.join();
     // Those waiting for a new dial are counted when it fails.
     EXPECT_TRUE(wait_for(
