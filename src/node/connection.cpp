@@ -241,22 +241,16 @@ bool connection::enqueue(std::vector<std::uint8_t>& packet) {
     return true;
 }
 
-bool connection::wait_while_busy(std::atomic<std::uint64_t>& held) {
-    if (opts_.busy_limit == 0 || runs_asio_handlers()) return false;
+void connection::wait_while_busy(std::atomic<std::uint64_t>& held) {
+    if (opts_.busy_limit == 0 || runs_asio_handlers()) return;
     std::unique_lock lock(out_mutex_);
-    if (closed_ || queued_bytes_ <= opts_.busy_limit) return false;
+    if (closed_ || queued_bytes_ <= opts_.busy_limit) return;
     ++held;
     ++busy_waiters_;
     // Down to half, as OTP's busy distribution port: a sender let go at the limit would
     // be held again by its next message.
     unbusy_.wait(lock, [&] { return closed_ || queued_bytes_ <= opts_.busy_limit / 2; });
     --busy_waiters_;
-    return true;
-}
-
-std::size_t connection::queued_bytes() {
-    std::lock_guard lock(out_mutex_);
-    return queued_bytes_;
 }
 
 void connection::send(std::vector<std::uint8_t>&& packet) {

@@ -99,12 +99,10 @@ class connection : public std::enable_shared_from_this<connection> {
     /// Holds the calling thread while more than the busy limit is queued, until the
     /// queue is down to half of it or the link closes (Erlang suspends a process that
     /// sends to a busy distribution port the same way). A thread running Asio handlers
-    /// is never held: it may be the one that has to write the queue. True when it
-    /// waited, after adding one to `held`. Thread-safe; call it holding no lock that
-    /// the I/O threads take.
-    bool wait_while_busy(std::atomic<std::uint64_t>& held);
-    /// Bytes queued or being written (for tests and metrics). Thread-safe.
-    std::size_t queued_bytes();
+    /// is never held: it may be the one that has to write the queue. Adds one to
+    /// `held` when it holds. Thread-safe; call it holding no lock that the I/O threads
+    /// take.
+    void wait_while_busy(std::atomic<std::uint64_t>& held);
     /// Ends the connection with `why` (reported through on_closed once). Thread-safe.
     void close(std::error_code why);
     /// Ends the connection with `why` once every packet queued so far is written, or
