@@ -240,6 +240,39 @@ TEST_F(NodeLoss, ClosedCppNodeSeenByErlang) {
     EXPECT_EQ(rpc(ctl, "erlang", "nodes", list(atom("hidden"))), list(n1->name()));
 }
 
+// Signals that reach a node while it closes are not answered: Erlang learns of the
+// close from the connection dropping (noconnection), never from a noproc that the
+// closing node sent for a process it had just ended.
+TEST_F(NodeLoss, MonitorsArrivingWhileClosingGetNoconnection) {
+    auto n1 = make_node("ctl");
+    auto ctl = n1->create_mailbox();
+    const pid p = puppet(ctl);
+    auto n2 = make_node("closing");
+    ASSERT_EQ(n2->connect(erl()), std::error_code());
+    auto target = n2->create_mailbox();
+    // An Erlang process monitors the target over and over until the first DOWN.
+    const term storm = cmd(ctl, p,
+                           tuple(atom("apply"), atom("otpcpp_itest"), atom("start_monitor_storm"),
+                                 list(target.self(), ctl.self())));
+    ASSERT_TRUE(storm.is_pid());
+    std::this_thread::sleep_for(200ms);
+    n2->close();
+    auto r = ctl.receive_if(
+        [&](const envelope& e) {
+            auto t = e.message.as_tuple();
+            return t && t->size() == 3 && (*t)[0] == term(atom("storm")) && (*t)[1] == storm;
+        },
+        20s);
+    ASSERT_TRUE(r);
+    // Every monitor ended with noconnection; there were many, made up to the close.
+    const term reasons = (*r->message.as_tuple())[2];
+    ASSERT_TRUE(reasons.is_list()) << to_string(reasons);
+    ASSERT_EQ(reasons.size(), 1u) << to_string(reasons);
+    const term only = reasons.head().value();
+    EXPECT_EQ(only.element(0).value(), term(a_noconnection)) << to_string(reasons);
+    EXPECT_GT(only.element(1).value().as_int64().value_or(0), 1000) << to_string(reasons);
+}
+
 // ---------------------------------------------------------------------------------
 // A C++ node SIGKILLed: what Erlang sees.
 // ---------------------------------------------------------------------------------

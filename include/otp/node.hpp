@@ -167,8 +167,9 @@ class node {
     boost::asio::any_io_executor get_executor() const noexcept;
 
     /// Shuts down: closes every mailbox (reason `shutdown`; remote links and monitors get
-    /// noconnection when the connections drop), closes connections, unregisters from epmd,
-    /// joins the node's threads. Idempotent.
+    /// noconnection when the connections drop, and signals arriving meanwhile are not
+    /// answered), closes connections, unregisters from epmd, joins the node's threads.
+    /// Idempotent.
     void close();
 
     /// The runtime behind the node (for the library's own services).

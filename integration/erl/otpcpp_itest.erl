@@ -4,6 +4,7 @@
 -export([start_puppet/1, puppet/1, echo/0, start_echo/1, add/2]).
 -export([spawn_load_peers/1, load_peer/0, connect_at/2]).
 -export([start_counter/1, counter/2]).
+-export([start_monitor_storm/2, monitor_storm/3]).
 
 %% A process that runs commands for Controller and forwards everything else it
 %% receives (messages, 'EXIT' and 'DOWN' messages) as {got, Self, Msg}.
@@ -92,4 +93,27 @@ counter(N, Bad) ->
         {seq, I, _} when I =:= N + 1 -> counter(N + 1, Bad);
         {seq, _, _} -> counter(N + 1, Bad + 1);
         {count, From} -> From ! {count, N, Bad}, counter(N, Bad)
+    end.
+
+%% A process that monitors Target over and over until the first 'DOWN' arrives, then
+%% waits for the 'DOWN' of every monitor it made and sends Reporter
+%% {storm, self(), [{Reason, Count}]}: how the monitors ended.
+start_monitor_storm(Target, Reporter) ->
+    spawn(?MODULE, monitor_storm, [Target, Reporter, 0]).
+
+monitor_storm(Target, Reporter, Made) ->
+    erlang:monitor(process, Target),
+    receive
+        {'DOWN', _, process, _, Reason} -> storm_downs(Reporter, Made, #{Reason => 1})
+    after 0 -> monitor_storm(Target, Reporter, Made + 1)
+    end.
+
+storm_downs(Reporter, 0, Reasons) ->
+    Reporter ! {storm, self(), lists:sort(maps:to_list(Reasons))};
+storm_downs(Reporter, Left, Reasons) ->
+    receive
+        {'DOWN', _, process, _, R} ->
+            storm_downs(Reporter, Left - 1, maps:update_with(R, fun(C) -> C + 1 end, 1, Reasons))
+    after 10000 ->
+        Reporter ! {storm, self(), {missing, Left, lists:sort(maps:to_list(Reasons))}}
     end.

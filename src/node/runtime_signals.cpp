@@ -45,6 +45,13 @@ void runtime::on_signal(dist::connection& c, dist::signal&& s) {
     if (auto* m = std::get_if<dist::reg_send_signal>(&s))
         return deliver_batched(find_process(m->to), {std::move(m->message), m->from});
     lock_t lock(mu_);
+    if (!running_) {
+        // Closing: the node's processes are gone and its links drop, so the peer sees
+        // noconnection for everything, as when a BEAM node halts. Answering a LINK or
+        // MONITOR now with noproc would contradict that.
+        if (std::holds_alternative<dist::alias_send_signal>(s)) ++undeliverable_;
+        return;
+    }
     std::visit(
         overloaded{
             [&](dist::send_signal&) {},      // above
