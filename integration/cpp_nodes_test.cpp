@@ -296,6 +296,39 @@ TEST_F(CppNodes, ClosedNodeGivesNoconnection) {
     EXPECT_FALSE(a->ping(b->name(), 3s));
 }
 
+// A node whose port never answers (its SYNs dropped, here by a listener with a full
+// backlog; a firewall does the same) fails the dial within setup_time, not after the
+// system's minutes of SYN retries, and the sends that waited for it are counted.
+TEST_F(CppNodes, ADialToAPortThatNeverAnswersFailsInSetupTime) {
+    using boost::asio::ip::tcp;
+    boost::asio::io_context io;
+    tcp::acceptor full(io);
+    full.open(tcp::v4());
+    full.bind({boost::asio::ip::address_v4::any(), 0});
+    full.listen(0);
+    tcp::socket filler(io);
+    filler.connect({boost::asio::ip::address_v4::loopback(), full.local_endpoint().port()});
+    epmd::client_options co;
+    co.port = server_->port();
+    epmd::client c(server_ctx_, co);
+    epmd::node_entry e;
+    e.name = unique_name("mute");
+    e.port = full.local_endpoint().port();
+    auto reg = c.register_node(e);
+
+    auto o = opts("dialer");
+    o.setup_time = 1500ms;
+    node a(o);
+    const std::string host(a.name().name().substr(a.name().name().find('@')));
+    const atom mute(e.name + host);
+    auto m = a.create_mailbox();
+    m.send(atom("someone"), mute, atom("waiting"));
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(a.connect(mute, 20s), make_error_code(node_errc::unreachable));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 15s);
+    EXPECT_EQ(a.stats().unreachable, 1u);
+}
+
 TEST(NodeClose, SendsWaitingForADialAreCountedAsUnreachable) {
     // An "epmd" that accepts and never answers: the dial waits in its epmd lookup.
     boost::asio::io_context io;

@@ -175,6 +175,7 @@ std::error_code runtime::init() {
     } else {
         own_io_ = std::make_shared<boost::asio::io_context>();
         ex_ = own_io_->get_executor();
+        complete_in_reader_ = opts_.io_threads <= 1;
     }
     if (auto ec = listen()) return ec;
 
@@ -433,17 +434,35 @@ void runtime::start_dial(atom node, attempt_id attempt) {
         rt->finish_attempt(node, attempt, ec, nullptr);
     };
     // The steps, last first. Every use of the socket runs on its strand.
-    auto connect_node = [self, sock, tls, node, attempt, fail](std::vector<tcp::endpoint> eps) {
-        boost::asio::dispatch(
-            sock->get_executor(), [self, sock, tls, node, attempt, fail, eps = std::move(eps)] {
-                boost::asio::async_connect(
-                    *sock, eps,
-                    [self, sock, tls, node, attempt, fail](const boost::system::error_code& ec,
-                                                           const tcp::endpoint&) {
-                        if (ec) return fail(node_errc::unreachable, "connect");
-                        if (auto rt = self.lock()) rt->handshake_dial(sock, tls, node, attempt);
-                    });
+    auto connect_node = [self, sock, tls, node, attempt, fail,
+                         limit = opts_.setup_time](std::vector<tcp::endpoint> eps) {
+        boost::asio::dispatch(sock->get_executor(), [self, sock, tls, node, attempt, fail, limit,
+                                                     eps = std::move(eps)] {
+            // SYNs that go unanswered (a firewall, a full backlog) would hold the dial
+            // for the system's retries, minutes; net_setuptime bounds it in erl too.
+            // Both handlers run on the socket's strand.
+            struct deadline {
+                boost::asio::steady_timer timer;
+                bool settled = false, expired = false;
+            };
+            auto d = std::make_shared<deadline>(deadline{{sock->get_executor(), limit}});
+            d->timer.async_wait([sock, d](const boost::system::error_code& ec) {
+                if (ec || d->settled) return;
+                d->expired = true;
+                boost::system::error_code ignored;
+                sock->close(ignored);
             });
+            boost::asio::async_connect(
+                *sock, eps,
+                [self, sock, tls, node, attempt, fail, d](const boost::system::error_code& ec,
+                                                          const tcp::endpoint&) {
+                    d->settled = true;
+                    d->timer.cancel();
+                    if (d->expired) return fail(node_errc::unreachable, "connect timed out");
+                    if (ec) return fail(node_errc::unreachable, "connect");
+                    if (auto rt = self.lock()) rt->handshake_dial(sock, tls, node, attempt);
+                });
+        });
     };
     auto ask_epmd = [self, fail, connect_node, peer = *nn](address_list addresses) {
         auto rt = self.lock();
