@@ -30,7 +30,7 @@ void mailbox_state::complete(waiter& w, std::error_code ec, envelope&& e) {
         ex, [cb = std::move(w.cb), ec, e = std::move(e)]() mutable { cb(ec, std::move(e)); });
 }
 
-bool mailbox_state::deliver(envelope&& e, bool* wake_owed) {
+bool mailbox_state::deliver(envelope&& e, bool* wake_owed, bool complete_in_wake) {
     if (service) {
         {
             std::lock_guard lock(mu_);
@@ -47,7 +47,13 @@ bool mailbox_state::deliver(envelope&& e, bool* wake_owed) {
         if (!open_) return false;
         for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
             if (accepts(it->filter, e)) {
-                complete(*it, {}, std::move(e));
+                if (wake_owed != nullptr && complete_in_wake) {
+                    if (it->timer) it->timer->cancel();
+                    ready_.emplace_back(std::move(it->cb), std::move(e));
+                    if (!wake_owed_) wake_owed_ = *wake_owed = true;
+                } else {
+                    complete(*it, {}, std::move(e));
+                }
                 waiters_.erase(it);
                 return true;
             }
@@ -76,12 +82,18 @@ bool mailbox_state::deliver(envelope&& e, bool* wake_owed) {
 
 void mailbox_state::wake() {
     bool notify = false;
+    std::vector<std::pair<receive_callback, envelope>> ready;
     {
         std::lock_guard lock(mu_);
         wake_owed_ = false;
         if (blocked_ != 0 && !woken_) woken_ = notify = true;
+        ready.swap(ready_);
     }
     if (notify) cv_.notify_all();
+    // In arrival order, after the batch that satisfied them; each goes to its handler's
+    // own executor (run here when that is the node's).
+    for (auto& [cb, e] : ready)
+        cb({}, std::move(e));
 }
 
 void mailbox_state::limit(std::size_t max_messages, overflow_policy policy) {

@@ -44,9 +44,13 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
     bool deliver(envelope&& e) { return deliver(std::move(e), nullptr); }
     /// As deliver(), but with `wake_owed` a blocked receiver is not woken now: when
     /// `*wake_owed` is set, the caller must call wake() soon (after its batch), so a
-    /// burst of messages wakes the receiver once instead of once per message.
-    bool deliver(envelope&& e, bool* wake_owed);
-    /// Wakes the blocked receivers a deferred delivery left asleep.
+    /// burst of messages wakes the receiver once instead of once per message. With
+    /// `complete_in_wake` too, an async receiver it satisfies completes inside that
+    /// wake(), on the caller's thread, instead of through a post: only for a caller
+    /// that is the one thread running the executor, where the post would run it next.
+    bool deliver(envelope&& e, bool* wake_owed, bool complete_in_wake = false);
+    /// Wakes the blocked receivers a deferred delivery left asleep and completes the
+    /// async receivers it left for now.
     void wake();
     /// Bounds the queue (0: unbounded).
     void limit(std::size_t max_messages, overflow_policy policy);
@@ -97,6 +101,8 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
     std::size_t blocked_ = 0;  // receivers in a blocking wait
     bool woken_ = false;       // they were notified and have not all run yet
     bool wake_owed_ = false;   // a deferred delivery left them asleep
+    // Async receivers a batch satisfied, completed by wake() (see deliver()).
+    std::vector<std::pair<receive_callback, envelope>> ready_;
     bool open_ = true;
     term reason_;
     std::size_t max_queue_ = 0;

@@ -137,10 +137,10 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     }
     void deliver_locked(const pid& to, envelope&& e);
     // Queues `e` at `p`, counting it as undeliverable when `p` is null or closed; needs
-    // no lock. With `wake_owed`, as mailbox_state::deliver.
-    void deliver_to(const std::shared_ptr<mailbox_state>& p, envelope&& e,
-                    bool* wake_owed = nullptr);
-    // deliver_to for a connection's reader: receivers are woken at the batch's end.
+    // no lock.
+    void deliver_to(const std::shared_ptr<mailbox_state>& p, envelope&& e);
+    // deliver_to for a connection's reader: receivers are woken at the batch's end
+    // (async ones completed there too when the node runs on one thread of its own).
     void deliver_batched(std::shared_ptr<mailbox_state>&& p, envelope&& e);
     // The local process with this pid or registered name, looked up under mu_.
     std::shared_ptr<mailbox_state> find_process(const pid& p) const;
@@ -214,6 +214,9 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     std::atomic<bool> running_{false};
 
     std::shared_ptr<boost::asio::io_context> own_io_;  // when the node runs its own threads
+    // One I/O thread of our own: a reader may complete async receives at its batch's
+    // end, since the post would run them on that same thread next.
+    bool complete_in_reader_ = false;
     boost::asio::any_io_executor ex_;
     std::vector<std::thread> threads_;
     std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;

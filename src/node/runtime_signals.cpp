@@ -27,11 +27,13 @@ thread_local std::vector<std::shared_ptr<mailbox_state>> owed_wakes;
 
 void runtime::deliver_batched(std::shared_ptr<mailbox_state>&& p, envelope&& e) {
     bool owed = false;
-    deliver_to(p, std::move(e), &owed);
+    if (!p || !p->deliver(std::move(e), &owed, complete_in_reader_)) ++undeliverable_;
     if (owed) owed_wakes.push_back(std::move(p));
 }
 
 void runtime::on_batch_end(dist::connection&) {
+    // A wake-up may run async receivers' handlers; they cannot add to this list (only
+    // a reader does, and none runs inside a handler), so it keeps its capacity.
     for (auto& p : owed_wakes)
         p->wake();
     owed_wakes.clear();
