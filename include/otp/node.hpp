@@ -55,7 +55,8 @@ struct node_options {
     /// net_ticktime: a tick on any connection idle for a quarter of it, a connection
     /// silent for all of it is dropped.
     std::chrono::milliseconds net_ticktime{60'000};
-    /// net_setuptime: the limit for each handshake step and for the epmd lookup.
+    /// net_setuptime: the limit for the epmd lookup, the TCP connect and each handshake
+    /// step.
     std::chrono::milliseconds setup_time{7'000};
     /// How long close() waits for connections to write what was sent before it.
     std::chrono::milliseconds close_flush_time{2'000};
@@ -90,7 +91,7 @@ struct node_options {
 struct node_stats {
     std::uint64_t undeliverable = 0;        ///< to dead pids, unknown names, inactive aliases
     std::uint64_t unreachable = 0;          ///< queued for a node that could not be reached
-    std::uint64_t connections_refused = 0;  ///< handshakes refused or failed
+    std::uint64_t connections_refused = 0;  ///< dials and handshakes refused or failed
     std::uint64_t busy_dist_port = 0;       ///< sends held by a busy connection (see options)
 };
 

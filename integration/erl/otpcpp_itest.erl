@@ -95,17 +95,21 @@ counter(N, Bad) ->
         {count, From} -> From ! {count, N, Bad}, counter(N, Bad)
     end.
 
-%% A process that monitors Target over and over until the first 'DOWN' arrives, then
-%% waits for the 'DOWN' of every monitor it made and sends Reporter
-%% {storm, self(), [{Reason, Count}]}: how the monitors ended.
+%% A process that monitors Target over and over (up to 100,000 times) until the first
+%% 'DOWN' arrives, then waits for the 'DOWN' of every monitor it made and sends
+%% Reporter {storm, self(), [{Reason, Count}]}: how the monitors ended.
 start_monitor_storm(Target, Reporter) ->
     spawn(?MODULE, monitor_storm, [Target, Reporter, 0]).
 
-monitor_storm(Target, Reporter, Made) ->
+monitor_storm(Target, Reporter, Made) when Made < 100000 ->
     erlang:monitor(process, Target),
     receive
         {'DOWN', _, process, _, Reason} -> storm_downs(Reporter, Made, #{Reason => 1})
     after 0 -> monitor_storm(Target, Reporter, Made + 1)
+    end;
+monitor_storm(_, Reporter, Made) ->
+    receive
+        {'DOWN', _, process, _, Reason} -> storm_downs(Reporter, Made - 1, #{Reason => 1})
     end.
 
 storm_downs(Reporter, 0, Reasons) ->

@@ -23,11 +23,23 @@ mailbox_state::mailbox_state(std::shared_ptr<void> k, std::weak_ptr<runtime> r, 
       ex(std::move(e)),
       service(std::move(s)) {}
 
-void mailbox_state::complete(waiter& w, std::error_code ec, envelope&& e) {
+void mailbox_state::complete(waiter& w, std::error_code ec, envelope&& e, bool* wake_owed) {
     if (w.timer) w.timer->cancel();
+    // Completions run in the order they were made: one joins those kept for a batch's
+    // end while any wait there (a wake() is owed then), and is kept for it only when
+    // no posted one is still to run.
+    if (!ready_.empty() || (wake_owed != nullptr && posted_ == 0)) {
+        ready_.push_back({std::move(w.cb), ec, std::move(e)});
+        if (wake_owed != nullptr && !wake_owed_) wake_owed_ = *wake_owed = true;
+        return;
+    }
     // Handlers never run under our mutex, nor inside the deliverer's call.
+    ++posted_;
     boost::asio::post(
-        ex, [cb = std::move(w.cb), ec, e = std::move(e)]() mutable { cb(ec, std::move(e)); });
+        ex, [self = shared_from_this(), cb = std::move(w.cb), ec, e = std::move(e)]() mutable {
+            --self->posted_;
+            cb(ec, std::move(e));
+        });
 }
 
 bool mailbox_state::deliver(envelope&& e, bool* wake_owed, bool complete_in_wake) {
@@ -47,13 +59,7 @@ bool mailbox_state::deliver(envelope&& e, bool* wake_owed, bool complete_in_wake
         if (!open_) return false;
         for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
             if (accepts(it->filter, e)) {
-                if (wake_owed != nullptr && complete_in_wake) {
-                    if (it->timer) it->timer->cancel();
-                    ready_.emplace_back(std::move(it->cb), std::move(e));
-                    if (!wake_owed_) wake_owed_ = *wake_owed = true;
-                } else {
-                    complete(*it, {}, std::move(e));
-                }
+                complete(*it, {}, std::move(e), complete_in_wake ? wake_owed : nullptr);
                 waiters_.erase(it);
                 return true;
             }
@@ -82,7 +88,7 @@ bool mailbox_state::deliver(envelope&& e, bool* wake_owed, bool complete_in_wake
 
 void mailbox_state::wake() {
     bool notify = false;
-    std::vector<std::pair<receive_callback, envelope>> ready;
+    std::vector<ready_completion> ready;
     {
         std::lock_guard lock(mu_);
         wake_owed_ = false;
@@ -92,8 +98,8 @@ void mailbox_state::wake() {
     if (notify) cv_.notify_all();
     // In arrival order, after the batch that satisfied them; each goes to its handler's
     // own executor (run here when that is the node's).
-    for (auto& [cb, e] : ready)
-        cb({}, std::move(e));
+    for (auto& r : ready)
+        r.cb(r.ec, std::move(r.e));
 }
 
 void mailbox_state::limit(std::size_t max_messages, overflow_policy policy) {

@@ -91,7 +91,9 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
         receive_callback cb;
         std::shared_ptr<boost::asio::steady_timer> timer;
     };
-    void complete(waiter& w, std::error_code ec, envelope&& e);
+    // Completes `w` through a post, or at the batch's end when `wake_owed` is given
+    // (deliver()'s complete_in_wake) or others wait there; under mu_.
+    void complete(waiter& w, std::error_code ec, envelope&& e, bool* wake_owed = nullptr);
 
     mutable std::mutex mu_;
     std::condition_variable cv_;
@@ -101,8 +103,15 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
     std::size_t blocked_ = 0;  // receivers in a blocking wait
     bool woken_ = false;       // they were notified and have not all run yet
     bool wake_owed_ = false;   // a deferred delivery left them asleep
-    // Async receivers a batch satisfied, completed by wake() (see deliver()).
-    std::vector<std::pair<receive_callback, envelope>> ready_;
+    // Async receivers a batch satisfied, completed by wake() (see deliver()), and any
+    // completed after them meanwhile, in order.
+    struct ready_completion {
+        receive_callback cb;
+        std::error_code ec;
+        envelope e;
+    };
+    std::vector<ready_completion> ready_;
+    std::atomic<std::uint32_t> posted_{0};  // completions posted and not yet run
     bool open_ = true;
     term reason_;
     std::size_t max_queue_ = 0;

@@ -608,8 +608,12 @@ void runtime::shutdown() {
         auto closer = [&] {
             boost::system::error_code e;
             if (acceptor_) acceptor_->close(e);
+            // A dial's socket is used on its own strand only (its connect deadline too).
             for (auto& s : dialing)
-                s->close(e);
+                boost::asio::post(s->get_executor(), [s] {
+                    boost::system::error_code ignored;
+                    s->close(ignored);
+                });
             registration_.close();
             for (auto& c : conns)
                 c->close_after_flush(make_error_code(node_errc::node_closed),
