@@ -555,14 +555,7 @@ TEST_F(SimultaneousConnectWithErl, BothDialAtOnce) {
         const auto ec = n2->connect(erl(), 10s);
         EXPECT_EQ(ec, std::error_code()) << ec.message();
         if (n2->stats().connections_refused > 0) ++collisions;  // a handshake lost the race
-        auto reply = ctl.receive_if(
-            [&](const envelope& e) {
-                auto t = e.message.as_tuple();
-                return t && t->size() == 3 && (*t)[0] == term(atom("reply")) && (*t)[1] == ref;
-            },
-            15s);
-        ASSERT_TRUE(reply);
-        EXPECT_EQ(*reply->message.element(2), term(true));
+        EXPECT_EQ(next_keyed(ctl, atom("reply"), ref, 15s), term(true));
         EXPECT_EQ(n2->nodes(), std::vector<atom>{erl()});
 
         // Traffic both ways on the one connection, and a link that stays.

@@ -257,15 +257,8 @@ TEST_F(NodeLoss, MonitorsArrivingWhileClosingGetNoconnection) {
     ASSERT_TRUE(storm.is_pid());
     std::this_thread::sleep_for(200ms);
     n2->close();
-    auto r = ctl.receive_if(
-        [&](const envelope& e) {
-            auto t = e.message.as_tuple();
-            return t && t->size() == 3 && (*t)[0] == term(atom("storm")) && (*t)[1] == storm;
-        },
-        20s);
-    ASSERT_TRUE(r);
     // Every monitor ended with noconnection; there were many, made up to the close.
-    const term reasons = (*r->message.as_tuple())[2];
+    const term reasons = next_keyed(ctl, atom("storm"), storm, 20s);
     ASSERT_TRUE(reasons.is_list()) << to_string(reasons);
     ASSERT_EQ(reasons.size(), 1u) << to_string(reasons);
     const term only = reasons.head().value();

@@ -28,16 +28,22 @@ inline term next_tagged(mailbox& m, atom tag,
     return r ? r->message : term();
 }
 
-/// The next {got, From, Msg} report from the puppet `from`: Msg; nil on timeout.
-inline term got_from(mailbox& ctl, const pid& from,
-                     std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    auto r = ctl.receive_if(
+/// The next queued {Tag, Key, Value} message: Value; nil on timeout.
+inline term next_keyed(mailbox& m, atom tag, const term& key,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    auto r = m.receive_if(
         [&](const envelope& e) {
             auto t = e.message.as_tuple();
-            return t && t->size() == 3 && (*t)[0] == term(atom("got")) && (*t)[1] == term(from);
+            return t && t->size() == 3 && (*t)[0] == term(tag) && (*t)[1] == key;
         },
         timeout);
     return r ? (*r->message.as_tuple())[2] : term();
+}
+
+/// The next {got, From, Msg} report from the puppet `from`: Msg; nil on timeout.
+inline term got_from(mailbox& ctl, const pid& from,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    return next_keyed(ctl, atom("got"), from, timeout);
 }
 
 /// {'EXIT', From, Reason}.
