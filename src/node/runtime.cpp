@@ -114,8 +114,9 @@ void runtime::deliver_locked(const pid& to, envelope&& e) {
     deliver_to(find_locked(to), std::move(e));
 }
 
-void runtime::deliver_to(const std::shared_ptr<mailbox_state>& p, envelope&& e) {
-    if (!p || !p->deliver(std::move(e))) ++undeliverable_;
+void runtime::deliver_to(const std::shared_ptr<mailbox_state>& p, envelope&& e, bool* wake_owed,
+                         bool complete_in_wake) {
+    if (!p || !p->deliver(std::move(e), wake_owed, complete_in_wake)) ++undeliverable_;
 }
 
 std::shared_ptr<mailbox_state> runtime::find_process(const pid& p) const {

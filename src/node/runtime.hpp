@@ -137,8 +137,9 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     }
     void deliver_locked(const pid& to, envelope&& e);
     // Queues `e` at `p`, counting it as undeliverable when `p` is null or closed; needs
-    // no lock.
-    void deliver_to(const std::shared_ptr<mailbox_state>& p, envelope&& e);
+    // no lock. With `wake_owed` and `complete_in_wake`, as mailbox_state::deliver.
+    void deliver_to(const std::shared_ptr<mailbox_state>& p, envelope&& e,
+                    bool* wake_owed = nullptr, bool complete_in_wake = false);
     // deliver_to for a connection's reader: receivers are woken at the batch's end
     // (async ones completed there too when the node runs on one thread of its own).
     void deliver_batched(std::shared_ptr<mailbox_state>&& p, envelope&& e);

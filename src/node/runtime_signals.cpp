@@ -27,7 +27,7 @@ thread_local std::vector<std::shared_ptr<mailbox_state>> owed_wakes;
 
 void runtime::deliver_batched(std::shared_ptr<mailbox_state>&& p, envelope&& e) {
     bool owed = false;
-    if (!p || !p->deliver(std::move(e), &owed, complete_in_reader_)) ++undeliverable_;
+    deliver_to(p, std::move(e), &owed, complete_in_reader_);
     if (owed) owed_wakes.push_back(std::move(p));
 }
 
