@@ -74,6 +74,11 @@ struct node_options {
 
     /// Threads the node starts to run its I/O; ignored when `executor` is set.
     unsigned io_threads = 1;
+    /// A thread blocked in a receive (or a call) reads the connection it last sent on
+    /// while it waits, as a single-threaded ei client does, instead of sleeping until an
+    /// I/O thread has read its reply: one hand-over between threads less per exchange.
+    /// Plain TCP only; false: I/O threads do all reading.
+    bool read_while_waiting = true;
     /// Run on the application's executor instead (the application runs it, and keeps
     /// it running until the node is closed).
     std::optional<boost::asio::any_io_executor> executor;

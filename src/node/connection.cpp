@@ -1,7 +1,11 @@
 // One established distribution connection.
 #include "node/connection.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <spdlog/spdlog.h>
 
@@ -36,6 +40,19 @@ bool runs_asio_handlers() {
     return boost::asio::detail::thread_context::thread_call_stack::top() != nullptr;
 }
 
+// read_state_ bits (see connection's class comment).
+constexpr unsigned role_reading = 1;
+constexpr unsigned role_parked = 2;
+constexpr unsigned role_closing = 4;
+constexpr unsigned role_closed = 8;
+
+// The connection this thread sent on last: a receive that blocks next most likely
+// waits for its reply. The raw pointer only saves refreshing the weak one per send.
+thread_local std::weak_ptr<connection> last_sent;
+thread_local const connection* last_sent_raw = nullptr;
+// This thread reads a connection inside wait_reading().
+thread_local bool reading_for_waiter_now = false;
+
 }  // namespace
 
 connection::connection(dist_stream s, handshake_result hs, connection_options opts,
@@ -45,6 +62,7 @@ connection::connection(dist_stream s, handshake_result hs, connection_options op
       hs_(std::move(hs)),
       opts_(std::move(opts)),
       handler_(std::move(h)),
+      owner_(handler_.get()),
       peer_(atom(hs_.peer_name)),
       frames_(opts_.max_packet),
       decoder_(opts_.decoder),
@@ -65,15 +83,40 @@ void connection::start() {
             std::copy(left.begin(), left.end(), self->rbuf_->begin());
             self->rend_ = left.size();
             left.clear();
-            self->consume();
+            // Nobody else reads yet: the read role is handed out below.
+            if (auto ec = self->consume()) return self->finish(ec);
         }
-        if (self->finished_) return;
-        self->read();
+        if (self->stream_.tls() != nullptr) {
+            self->read();
+        } else {
+            self->renew_registration();
+            self->arm_read();
+            self->borrowable_.store(true, std::memory_order_release);
+        }
         self->tick();
     });
 }
 
-void connection::read() {
+void connection::renew_registration() {
+    // A dialled socket's registration in Asio's reactor watches for writability ever
+    // since its connect, so every rearmed wait (EPOLL_CTL_MOD) would report it again
+    // and wake the I/O thread for nothing; a socket registered afresh does not.
+    std::lock_guard lock(out_mutex_);  // direct writes use the handle
+    auto& sock = stream_.socket();
+    boost::system::error_code ec;
+    const auto protocol = sock.local_endpoint(ec).protocol();
+    if (ec) return;
+    const auto fd = sock.release(ec);
+    if (ec) return;
+    sock.assign(protocol, fd, ec);
+    if (ec) {
+        opts_.log->warn("dist: connection to {}: socket not registered again: {}", peer_.name(),
+                        ec.message());
+        ::close(fd);
+    }
+}
+
+void connection::prepare_buffer() {
     std::size_t needed = 0;
     {
         std::span<const std::uint8_t> body;
@@ -98,10 +141,22 @@ void connection::read() {
         rbegin_ = 0;
         rend_ = pending;
     }
+}
+
+void connection::account_read(std::size_t n) {
+    // A read that filled the buffer means more is waiting; a short one, a quiet link.
+    const bool filled = n == rbuf_->size() - rend_;
+    read_size_ = filled ? read_chunk : n < quiet_read ? quiet_read : read_size_;
+    rend_ += n;
+    read_since_tick_.store(true, std::memory_order_relaxed);
+}
+
+void connection::read() {
+    prepare_buffer();
     auto on_read = boost::asio::bind_executor(
         strand_, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
             if (ec) {
-                if (self->finished_) return;
+                if (self->finished_ || self->finishing_) return;
                 const std::error_code why = self->stream_error(ec);
                 if (why != dist_errc::closed)
                     self->opts_.log->warn("dist: closing connection to {}: {}", self->peer_.name(),
@@ -115,43 +170,176 @@ void connection::read() {
 }
 
 void connection::on_read(std::size_t n) {
-    // A read that filled the buffer means more is waiting; a short one, a quiet link.
-    const bool filled = n == rbuf_->size() - rend_;
-    read_size_ = filled ? read_chunk : n < quiet_read ? quiet_read : read_size_;
-    rend_ += n;
-    read_since_tick_ = true;
-    consume();
-    if (!finished_) read();
+    account_read(n);
+    if (auto ec = consume()) return finish(ec);
+    if (!finished_ && !finishing_) read();
 }
 
-void connection::consume() {
-    // Kept for the batch's end even when the batch ends the connection.
-    const auto h = handler_;
-    consume_packets();
-    if (h) h->on_batch_end(*this);
+void connection::arm_read() {
+    stream_.socket().async_wait(
+        dist_stream::tcp_socket::wait_read,
+        boost::asio::bind_executor(
+            strand_, [self = shared_from_this()](const boost::system::error_code& ec) {
+                if (self->finished_ || self->finishing_) return;
+                if (ec) {
+                    const std::error_code why = self->stream_error(ec);
+                    self->opts_.log->warn("dist: closing connection to {}: {}", self->peer_.name(),
+                                          why.message());
+                    return self->finish(why);
+                }
+                self->on_readable();
+            }));
 }
 
-void connection::consume_packets() {
+void connection::on_readable() {
+    // Taken by a waiting thread: this wake-up is parked, and that thread rearms it
+    // when it gives the role back.
+    if (!take_read_role(true)) return;
+    std::error_code why;
+    bool filled = true;
+    // A link that keeps the buffer full is read a few times per wake-up, then the
+    // other connections of this thread get their turn.
+    for (int reads = 0; filled && reads < 4; ++reads)
+        if (!read_available(why, filled)) break;
+    give_read_role_back();
+    if (why) return finish(why);
+    arm_read();
+}
+
+bool connection::read_available(std::error_code& why, bool& filled) {
+    prepare_buffer();
+    const std::size_t space = rbuf_->size() - rend_;
+    const ssize_t n =
+        ::recv(stream_.socket().native_handle(), rbuf_->data() + rend_, space, MSG_DONTWAIT);
+    if (n <= 0) {
+        filled = false;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return false;
+        if (n == 0 || errno == ECONNRESET) {
+            why = make_error_code(dist_errc::closed);
+        } else {
+            why = std::error_code(errno, std::system_category());
+            opts_.log->warn("dist: closing connection to {}: {}", peer_.name(), why.message());
+        }
+        return false;
+    }
+    filled = static_cast<std::size_t>(n) == space;
+    account_read(static_cast<std::size_t>(n));
+    why = consume();
+    return !why;
+}
+
+bool connection::take_read_role(bool parks_when_taken) {
+    unsigned s = read_state_.load(std::memory_order_acquire);
+    for (;;) {
+        if ((s & (role_closing | role_closed)) != 0) return false;
+        if ((s & role_reading) != 0) {
+            if (!parks_when_taken) return false;
+            if (read_state_.compare_exchange_weak(s, s | role_parked, std::memory_order_acq_rel))
+                return false;
+            continue;
+        }
+        if (read_state_.compare_exchange_weak(s, s | role_reading, std::memory_order_acq_rel))
+            return true;
+    }
+}
+
+void connection::give_read_role_back() {
+    unsigned s = read_state_.load(std::memory_order_acquire), next = 0;
+    do {
+        next = s & ~(role_reading | role_parked);
+        if ((s & role_closing) != 0) next = (next & ~role_closing) | role_closed;
+    } while (!read_state_.compare_exchange_weak(s, next, std::memory_order_acq_rel));
+    if ((s & role_closing) != 0) {
+        // finish() waited for the reader: the socket can close now.
+        boost::asio::post(strand_,
+                          [self = shared_from_this()] { self->finish_closed(self->finish_why_); });
+        return;
+    }
+    if ((s & role_parked) != 0) {
+        // Under out_mutex_ the socket is open (see write_now_locked); the strand may
+        // start a write meanwhile, which Asio's reactor allows beside a wait.
+        std::lock_guard lock(out_mutex_);
+        if (!closed_) arm_read();
+    }
+}
+
+node_detail::input_reader::outcome connection::wait_reading(
+    int wake_fd, std::optional<std::chrono::steady_clock::time_point> deadline) {
+    if (!borrowable_.load(std::memory_order_acquire) || !take_read_role(false))
+        return outcome::unavailable;
+    struct role_guard {
+        connection& c;
+        ~role_guard() { c.give_read_role_back(); }
+    } role{*this};
+    timespec limit{};
+    if (deadline) {
+        const auto left = std::max(*deadline - std::chrono::steady_clock::now(),
+                                   std::chrono::steady_clock::duration::zero());
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+        limit.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+        limit.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+    }
+    pollfd fds[2] = {{stream_.socket().native_handle(), POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    const int ready = ::ppoll(fds, 2, deadline ? &limit : nullptr, nullptr);
+    if (ready == 0) return outcome::timed_out;
+    if (ready < 0) return outcome::woken;  // a signal: the caller looks again
+    outcome what = outcome::woken;
+    if (fds[0].revents != 0) {
+        struct waiter_flag {
+            waiter_flag() { reading_for_waiter_now = true; }
+            ~waiter_flag() { reading_for_waiter_now = false; }
+        } flag;
+        std::error_code why;
+        bool filled = false;
+        read_available(why, filled);
+        if (why) close(why);
+        what = outcome::read;
+    }
+    if (fds[1].revents != 0) {
+        std::uint64_t count = 0;
+        [[maybe_unused]] const auto r = ::read(wake_fd, &count, sizeof count);
+    }
+    return what;
+}
+
+std::shared_ptr<connection> connection::last_sent_here(const connection_handler* owner) {
+    auto c = last_sent.lock();
+    if (!c || c->owner_ != owner || !c->borrowable_.load(std::memory_order_acquire)) return nullptr;
+    return c;
+}
+
+bool connection::reading_for_waiter() noexcept {
+    return reading_for_waiter_now;
+}
+
+std::error_code connection::consume() {
+    auto ec = consume_packets();
+    handler_->on_batch_end(*this);
+    return ec;
+}
+
+std::error_code connection::consume_packets() {
     std::size_t signals = 0;
     // The aliasing pointer keeps the whole buffer alive for zero-copy binaries; one
     // per read, since every packet of this call is in the same buffer.
     const std::shared_ptr<const void> owner =
         opts_.decoder.terms.zero_copy ? std::shared_ptr<const void>(rbuf_, rbuf_->data()) : nullptr;
-    while (!finished_) {
+    // finish() may begin on the strand while a waiting thread reads: it stops here.
+    while (!stop_reading_.load(std::memory_order_relaxed)) {
         std::span<const std::uint8_t> body;
         std::size_t used = 0, needed = 0;
         switch (frames_.next({rbuf_->data() + rbegin_, rend_ - rbegin_}, body, used, needed)) {
             case frame_parser::status::need_more:
-                return;
+                return {};
             case frame_parser::status::too_large:
                 opts_.log->warn("dist: closing connection to {}: packet length over {} bytes",
                                 peer_.name(), opts_.max_packet);
-                return finish(make_error_code(dist_errc::packet_too_large));
+                return make_error_code(dist_errc::packet_too_large);
             case frame_parser::status::packet:
                 break;
         }
         rbegin_ += used;
-        ++packets_in_;
+        packets_in_.fetch_add(1, std::memory_order_relaxed);
         message m;
         std::error_code ec;
         switch (decoder_.decode(body, owner, m, ec)) {
@@ -160,7 +348,7 @@ void connection::consume_packets() {
                 continue;
             case packet_decoder::status::error:
                 opts_.log->warn("dist: closing connection to {}: {}", peer_.name(), ec.message());
-                return finish(ec);
+                return ec;
             case packet_decoder::status::message:
                 break;
         }
@@ -168,13 +356,14 @@ void connection::consume_packets() {
         if (!sig) {
             opts_.log->warn("dist: closing connection to {}: invalid control message",
                             peer_.name());
-            return finish(sig.error());
+            return sig.error();
         }
         handler_->on_signal(*this, std::move(*sig));
         // A long read still wakes receivers every so often, so the first messages of
         // a 64 KiB read do not wait for the last.
         if (++signals % batch_signals == 0) handler_->on_batch_end(*this);
     }
+    return {};
 }
 
 std::vector<std::uint8_t>& connection::scratch() {
@@ -214,6 +403,10 @@ bool connection::write_now_locked(std::vector<std::uint8_t>& packet) {
 }
 
 bool connection::enqueue(std::vector<std::uint8_t>& packet) {
+    if (last_sent_raw != this || last_sent.expired()) {
+        last_sent = weak_from_this();
+        last_sent_raw = this;
+    }
     bool start_writer = false;
     {
         std::lock_guard lock(out_mutex_);
@@ -316,10 +509,10 @@ std::error_code connection::stream_error(const boost::system::error_code& ec) {
 }
 
 void connection::tick() {
-    if (finished_) return;
+    if (finished_ || finishing_) return;
     // Silence for `intensity` whole intervals means the peer is gone (net_tick_timeout).
-    silent_intervals_ = read_since_tick_ ? 0 : silent_intervals_ + 1;
-    read_since_tick_ = false;
+    silent_intervals_ =
+        read_since_tick_.exchange(false, std::memory_order_relaxed) ? 0 : silent_intervals_ + 1;
     if (silent_intervals_ >= opts_.tick_intensity) {
         opts_.log->warn("dist: closing connection to {}: nothing received for {} ms", peer_.name(),
                         opts_.net_ticktime.count());
@@ -356,6 +549,11 @@ void connection::close_after_flush(std::error_code why, std::chrono::millisecond
                 if (closed) closed();
                 return;
             }
+            if (self->finishing_) {
+                // Waiting for a reader to let go: finish_closed() calls `closed`.
+                self->on_flushed_ = std::move(closed);
+                return;
+            }
             self->flush_then_close_ = why;
             self->on_flushed_ = std::move(closed);
             if (!self->writing_now()) return self->finish(why);
@@ -373,8 +571,9 @@ bool connection::writing_now() {
 }
 
 void connection::finish(std::error_code why) {
-    if (finished_) return;
-    finished_ = true;
+    if (finished_ || finishing_) return;
+    finishing_ = true;
+    stop_reading_.store(true, std::memory_order_relaxed);
     {
         std::lock_guard lock(out_mutex_);
         closed_ = true;
@@ -386,12 +585,27 @@ void connection::finish(std::error_code why) {
         unbusy_.notify_all();
     }
     // No TLS close_notify: OTP does not send one either, and waiting for the peer's
-    // would hold the close up.
+    // would hold the close up. The shutdown also wakes a thread waiting to read.
     boost::system::error_code ignored;
     stream_.socket().shutdown(dist_stream::tcp_socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
     ticker_.cancel();
     flush_timer_.cancel();
+    // A thread reading the socket on its own must be done with it before it closes
+    // (its number could be reused at once); it calls finish_closed() when it is.
+    finish_why_ = why;
+    unsigned s = read_state_.load(std::memory_order_acquire);
+    for (;;) {
+        const unsigned next = s | ((s & role_reading) != 0 ? role_closing : role_closed);
+        if (read_state_.compare_exchange_weak(s, next, std::memory_order_acq_rel)) break;
+    }
+    if ((s & role_reading) == 0) finish_closed(why);
+}
+
+void connection::finish_closed(std::error_code why) {
+    if (finished_) return;
+    finished_ = true;
+    boost::system::error_code ignored;
+    stream_.socket().close(ignored);
     opts_.log->info("dist: connection to {} closed: {}", peer_.name(), why.message());
     // The handler goes with the call: it may own us, and we must not own it any more.
     auto h = std::move(handler_);

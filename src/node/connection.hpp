@@ -20,6 +20,7 @@
 #include "node/control.hpp"
 #include "node/dist_stream.hpp"
 #include "node/frame.hpp"
+#include "node/input_reader.hpp"
 #include "node/packet_decoder.hpp"
 #include "otp/dist_error.hpp"
 #include "otp/handshake.hpp"
@@ -44,8 +45,9 @@ struct uninitialized_allocator : std::allocator<T> {
 };
 using read_buffer = std::vector<std::uint8_t, uninitialized_allocator<std::uint8_t>>;
 
-/// What the node runtime does with a connection's traffic. Called on the
-/// connection's strand, one call at a time per connection.
+/// What the node runtime does with a connection's traffic. Called by the thread that
+/// reads the connection (its strand, or a thread waiting in a receive), one call at a
+/// time per connection.
 class connection_handler {
   public:
     virtual ~connection_handler() = default;
@@ -69,9 +71,15 @@ struct connection_options {
     logger_ptr log;
 };
 
-/// Thread safety: send() and close() may be called from any thread; everything else
-/// runs on the connection's strand.
-class connection : public std::enable_shared_from_this<connection> {
+/// Thread safety: send(), close() and wait_reading() may be called from any thread;
+/// everything else runs on the connection's strand.
+///
+/// Reading a plain TCP link: one thread at a time holds the read role (read_state_).
+/// Usually the strand does, woken by Asio when the socket is readable; a thread blocked
+/// in a receive may take it instead (wait_reading) and read on its own, while Asio's
+/// wake-ups that find the role taken are parked until it is given back.
+class connection : public std::enable_shared_from_this<connection>,
+                   public node_detail::input_reader {
   public:
     /// The connection keeps `h` alive until it has reported on_closed.
     connection(dist_stream s, handshake_result hs, connection_options opts,
@@ -111,11 +119,24 @@ class connection : public std::enable_shared_from_this<connection> {
     void close_after_flush(std::error_code why, std::chrono::milliseconds limit,
                            std::function<void()> closed);
 
+    /// input_reader: waits for input on this link (plain TCP, started, not closing, and
+    /// nobody else reading it) or on `wake_fd`, and handles it on the calling thread.
+    outcome wait_reading(int wake_fd,
+                         std::optional<std::chrono::steady_clock::time_point> deadline) override;
+    /// The last connection the calling thread sent on, when its handler is `owner` and
+    /// it is still open; else null. What a receive waiting for a reply should read.
+    static std::shared_ptr<connection> last_sent_here(const connection_handler* owner);
+    /// True while the calling thread reads a connection for a blocked receive (not as
+    /// an I/O thread): async completions must not run on it.
+    static bool reading_for_waiter() noexcept;
+
     /// The peer's node name, and the handshake's outcome.
     atom peer() const noexcept { return peer_; }
     const handshake_result& handshake() const noexcept { return hs_; }
     /// Bytes and packets seen (for metrics and tests).
-    std::uint64_t packets_received() const noexcept { return packets_in_; }
+    std::uint64_t packets_received() const noexcept {
+        return packets_in_.load(std::memory_order_relaxed);
+    }
 
   private:
     // The calling thread's encoding buffer.
@@ -128,16 +149,33 @@ class connection : public std::enable_shared_from_this<connection> {
     bool write_now_locked(std::vector<std::uint8_t>& packet);
     // A buffer for coalescing (a recycled one when there is one); out_mutex_ held.
     std::vector<std::uint8_t> fresh_buffer_locked();
+    // TLS: the stream reads through Asio (async_read_some).
     void read();
     void on_read(std::size_t n);
-    void consume();
-    void consume_packets();
+    // Plain TCP: Asio tells when the socket is readable; whoever holds the read role
+    // reads it with recv().
+    void arm_read();
+    void renew_registration();
+    void on_readable();
+    // One recv() into the read buffer, then the packets it completed; false at the end
+    // of the input (the socket had nothing, or the link must close: `why` set).
+    bool read_available(std::error_code& why, bool& filled);
+    void prepare_buffer();
+    void account_read(std::size_t n);
+    // The read role (read_state_ bits): taken by the strand or by a waiting thread.
+    bool take_read_role(bool parks_when_taken);
+    void give_read_role_back();
+    // Handles the packets in the read buffer; an error means the link must close.
+    std::error_code consume();
+    std::error_code consume_packets();
     void write_queued();
     // The writer's buffers are out: counts them off, keeps some for reuse, lets held
     // senders go. out_mutex_ held.
     void written_locked();
     void tick();
     void finish(std::error_code why);
+    // The rest of finish() once no thread reads: closes the socket, tells the handler.
+    void finish_closed(std::error_code why);
     bool writing_now();
     std::error_code stream_error(const boost::system::error_code& ec);
 
@@ -146,6 +184,7 @@ class connection : public std::enable_shared_from_this<connection> {
     handshake_result hs_;
     connection_options opts_;
     std::shared_ptr<connection_handler> handler_;
+    const connection_handler* const owner_;  // handler_'s identity, for last_sent_here
     atom peer_;
     frame_parser frames_;
     packet_decoder decoder_;
@@ -178,11 +217,20 @@ class connection : public std::enable_shared_from_this<connection> {
     boost::asio::steady_timer flush_timer_;
     std::optional<std::error_code> flush_then_close_;  // strand only
     std::function<void()> on_flushed_;                 // strand only
-    std::uint64_t packets_in_ = 0;
-    bool read_since_tick_ = true;   // strand only
-    bool wrote_since_tick_ = true;  // guarded by out_mutex_
-    int silent_intervals_ = 0;      // strand only
-    bool finished_ = false;         // strand only
+    std::atomic<std::uint64_t> packets_in_{0};
+    std::atomic<bool> read_since_tick_{true};
+    // The read role, see the class comment: reading, parked (an Asio wake-up found the
+    // role taken and was not rearmed), closing (finish() waits for the reader to give
+    // the role back), closed (nobody reads any more: the socket may be closed).
+    std::atomic<unsigned> read_state_{0};
+    bool strand_reads_ = false;              // strand only: the strand holds the role
+    std::atomic<bool> borrowable_{false};    // a waiting thread may take the role
+    std::atomic<bool> stop_reading_{false};  // finish() began: no more signals
+    bool finishing_ = false;                 // strand only
+    std::error_code finish_why_;             // strand only: for finish_closed()
+    bool wrote_since_tick_ = true;           // guarded by out_mutex_
+    int silent_intervals_ = 0;               // strand only
+    bool finished_ = false;                  // strand only
 };
 
 }  // namespace otp::dist

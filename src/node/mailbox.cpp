@@ -81,12 +81,17 @@ std::error_code mailbox::send_to(const term& dest, term message) {
 }
 
 namespace {
-// Blocking receives on the node's own threads would stall its I/O.
-std::error_code blocking_check(const std::shared_ptr<mailbox_state>& st) {
+// Blocking receives on the node's own threads would stall its I/O. Elsewhere the
+// receiver may read the connection its thread sent on last while it waits.
+result<envelope> blocking_receive(const std::shared_ptr<mailbox_state>& st,
+                                  const message_filter* filter,
+                                  std::optional<std::chrono::steady_clock::time_point> deadline) {
     if (!st) return node_errc::mailbox_closed;
     auto rt = st->rt.lock();
     if (rt && rt->on_io_thread()) return node_errc::io_thread;
-    return {};
+    std::shared_ptr<dist::connection> reader;
+    if (rt && rt->read_while_waiting()) reader = dist::connection::last_sent_here(rt.get());
+    return st->receive(filter, deadline, reader.get());
 }
 }  // namespace
 
@@ -95,18 +100,16 @@ result<envelope> mailbox::receive(std::chrono::milliseconds timeout) {
 }
 
 result<envelope> mailbox::receive() {
-    if (auto ec = blocking_check(st_)) return ec;
-    return st_->receive(nullptr, std::nullopt);
+    return blocking_receive(st_, nullptr, std::nullopt);
 }
 
 result<envelope> mailbox::receive_if(const message_filter& filter,
                                      std::chrono::milliseconds timeout) {
-    if (auto ec = blocking_check(st_)) return ec;
     const auto now = std::chrono::steady_clock::now();
     // A timeout too large to add is no timeout at all.
     const bool forever = timeout > std::chrono::hours(24 * 365 * 100);
-    return st_->receive(filter ? &filter : nullptr,
-                        forever ? std::nullopt : std::optional(now + timeout));
+    return blocking_receive(st_, filter ? &filter : nullptr,
+                            forever ? std::nullopt : std::optional(now + timeout));
 }
 
 result<matched> mailbox::receive_match(const pattern& p, std::chrono::milliseconds timeout) {

@@ -1,6 +1,9 @@
 // The queue behind a mailbox.
 #include "node/mailbox_state.hpp"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include <boost/asio/post.hpp>
@@ -13,6 +16,22 @@ namespace {
 bool accepts(const message_filter& f, const envelope& e) {
     return !f || f(e);
 }
+
+// The calling thread's eventfd for waking it while it waits by reading (-1 when the
+// system has none to give).
+int thread_wake_fd() {
+    struct wake_fd {
+        int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        wake_fd() = default;
+        wake_fd(const wake_fd&) = delete;
+        wake_fd& operator=(const wake_fd&) = delete;
+        ~wake_fd() {
+            if (fd >= 0) ::close(fd);
+        }
+    };
+    thread_local wake_fd w;
+    return w.fd;
+}
 }  // namespace
 
 mailbox_state::mailbox_state(std::shared_ptr<void> k, std::weak_ptr<runtime> r, pid p,
@@ -22,6 +41,13 @@ mailbox_state::mailbox_state(std::shared_ptr<void> k, std::weak_ptr<runtime> r, 
       self(std::move(p)),
       ex(std::move(e)),
       service(std::move(s)) {}
+
+void mailbox_state::notify_reading_waiter_locked() {
+    // Written under mu_: the waiter deregisters under it, so the fd is still its own.
+    if (reading_waiter_fd_ < 0 || reading_waiter_ == std::this_thread::get_id()) return;
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(reading_waiter_fd_, &one, sizeof one);
+}
 
 void mailbox_state::complete(waiter& w, std::error_code ec, envelope&& e, bool* wake_owed) {
     if (w.timer) w.timer->cancel();
@@ -75,6 +101,7 @@ bool mailbox_state::deliver(envelope&& e, bool* wake_owed, bool complete_in_wake
         if (blocked_ != 0 && !woken_) {
             if (wake_owed == nullptr) {
                 woken_ = notify = true;
+                notify_reading_waiter_locked();
             } else if (!wake_owed_) {
                 wake_owed_ = true;
                 *wake_owed = true;
@@ -92,7 +119,10 @@ void mailbox_state::wake() {
     {
         std::lock_guard lock(mu_);
         wake_owed_ = false;
-        if (blocked_ != 0 && !woken_) woken_ = notify = true;
+        if (blocked_ != 0 && !woken_) {
+            woken_ = notify = true;
+            notify_reading_waiter_locked();
+        }
         ready.swap(ready_);
     }
     if (notify) cv_.notify_all();
@@ -109,12 +139,15 @@ void mailbox_state::limit(std::size_t max_messages, overflow_policy policy) {
 }
 
 result<envelope> mailbox_state::receive(
-    const message_filter* filter, std::optional<std::chrono::steady_clock::time_point> deadline) {
+    const message_filter* filter, std::optional<std::chrono::steady_clock::time_point> deadline,
+    input_reader* reader) {
     std::unique_lock lock(mu_);
     // Messages the filter rejected need no second look, unless another receiver took
     // some meanwhile and the positions moved.
     std::size_t scanned = 0;
     std::uint64_t removals = queue_.removals();
+    const int wake_fd = reader != nullptr ? thread_wake_fd() : -1;
+    bool try_reading = wake_fd >= 0;
     for (;;) {
         if (!open_) return node_errc::mailbox_closed;
         if (queue_.removals() != removals) scanned = 0;
@@ -125,10 +158,31 @@ result<envelope> mailbox_state::receive(
         removals = queue_.removals();
         ++blocked_;
         woken_ = false;  // this receiver has not been woken yet
-        const bool timed_out = deadline ? cv_.wait_until(lock, *deadline) == std::cv_status::timeout
-                                        : (cv_.wait(lock), false);
-        --blocked_;
-        woken_ = false;
+        bool timed_out = false;
+        // One receiver at a time waits by reading; others sleep until woken.
+        if (try_reading && reading_waiter_fd_ < 0) {
+            reading_waiter_fd_ = wake_fd;
+            reading_waiter_ = std::this_thread::get_id();
+            lock.unlock();
+            const auto got = reader->wait_reading(wake_fd, deadline);
+            lock.lock();
+            reading_waiter_fd_ = -1;
+            --blocked_;
+            woken_ = false;
+            // Not readable from here: look again (a message may have come meanwhile,
+            // its wake-up sent to the eventfd), then sleep.
+            if (got == input_reader::outcome::unavailable) {
+                try_reading = false;
+                continue;
+            }
+            timed_out = got == input_reader::outcome::timed_out;
+        } else {
+            timed_out = deadline ? cv_.wait_until(lock, *deadline) == std::cv_status::timeout
+                                 : (cv_.wait(lock), false);
+            --blocked_;
+            woken_ = false;
+            try_reading = wake_fd >= 0;
+        }
         if (timed_out) {
             // One last look: a message may have arrived with the deadline.
             if (queue_.removals() != removals) scanned = 0;
@@ -177,6 +231,7 @@ bool mailbox_state::close_queue(const term& why) {
         queue_.clear();
         failed.swap(waiters_);
         cv_.notify_all();
+        notify_reading_waiter_locked();
         for (auto& w : failed)
             complete(w, node_errc::mailbox_closed, {});
     }

@@ -11,11 +11,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "node/input_reader.hpp"
 #include "node/message_queue.hpp"
 #include "otp/mailbox.hpp"
 
@@ -54,9 +56,12 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
     void wake();
     /// Bounds the queue (0: unbounded).
     void limit(std::size_t max_messages, overflow_policy policy);
-    /// Blocking selective receive with a deadline (nullopt: no limit).
+    /// Blocking selective receive with a deadline (nullopt: no limit). With `reader`,
+    /// the receiver waits by reading its input (see input_reader) while that is
+    /// available, and sleeps otherwise.
     result<envelope> receive(const message_filter* filter,
-                             std::optional<std::chrono::steady_clock::time_point> deadline);
+                             std::optional<std::chrono::steady_clock::time_point> deadline,
+                             input_reader* reader = nullptr);
     /// Asynchronous receive; completes through `cb` on the executor.
     void async_receive(message_filter filter, std::chrono::milliseconds timeout,
                        receive_callback cb);
@@ -94,6 +99,8 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
     // Completes `w` through a post, or at the batch's end when `wake_owed` is given
     // (deliver()'s complete_in_wake) or others wait there; under mu_.
     void complete(waiter& w, std::error_code ec, envelope&& e, bool* wake_owed = nullptr);
+    // Wakes the blocked receivers; under mu_ when `reading_waiter_fd_` may be set.
+    void notify_reading_waiter_locked();
 
     mutable std::mutex mu_;
     std::condition_variable cv_;
@@ -103,6 +110,10 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
     std::size_t blocked_ = 0;  // receivers in a blocking wait
     bool woken_ = false;       // they were notified and have not all run yet
     bool wake_owed_ = false;   // a deferred delivery left them asleep
+    // A blocked receiver waiting by reading (input_reader) is woken through its
+    // thread's eventfd, unless the waker is that thread.
+    int reading_waiter_fd_ = -1;
+    std::thread::id reading_waiter_;
     // Async receivers a batch satisfied, completed by wake() (see deliver()), and any
     // completed after them meanwhile, in order.
     struct ready_completion {

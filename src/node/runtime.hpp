@@ -70,6 +70,8 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     node_stats stats() const noexcept;
     /// True on one of the threads the node started.
     bool on_io_thread() const noexcept;
+    /// Whether blocked receivers may read connections (node_options::read_while_waiting).
+    bool read_while_waiting() const noexcept { return opts_.read_while_waiting; }
 
     // --- processes
     /// A new process; `service` makes it handle messages itself (see mailbox_state).
@@ -141,7 +143,8 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     void deliver_to(const std::shared_ptr<mailbox_state>& p, envelope&& e,
                     bool* wake_owed = nullptr, bool complete_in_wake = false);
     // deliver_to for a connection's reader: receivers are woken at the batch's end
-    // (async ones completed there too when the node runs on one thread of its own).
+    // (async ones completed there too when the node runs on one thread of its own and
+    // the reader is that thread, not a receiver reading while it waits).
     void deliver_batched(std::shared_ptr<mailbox_state>&& p, envelope&& e);
     // The local process with this pid or registered name, looked up under mu_.
     std::shared_ptr<mailbox_state> find_process(const pid& p) const;

@@ -27,7 +27,8 @@ thread_local std::vector<std::shared_ptr<mailbox_state>> owed_wakes;
 
 void runtime::deliver_batched(std::shared_ptr<mailbox_state>&& p, envelope&& e) {
     bool owed = false;
-    deliver_to(p, std::move(e), &owed, complete_in_reader_);
+    deliver_to(p, std::move(e), &owed,
+               complete_in_reader_ && !dist::connection::reading_for_waiter());
     if (owed) owed_wakes.push_back(std::move(p));
 }
 
