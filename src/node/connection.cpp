@@ -5,12 +5,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/uio.h>
+
+#include <array>
 #include <cerrno>
 
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/detail/thread_context.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
@@ -42,9 +46,10 @@ bool runs_asio_handlers() {
 
 // read_state_ bits (see connection's class comment).
 constexpr unsigned role_reading = 1;
-constexpr unsigned role_parked = 2;
-constexpr unsigned role_closing = 4;
-constexpr unsigned role_closed = 8;
+constexpr unsigned role_closing = 2;
+constexpr unsigned role_closed = 4;
+// Batches the writer takes in one go before it lets the strand's other work run.
+constexpr int write_rounds = 16;
 
 // The connection this thread sent on last: a receive that blocks next most likely
 // waits for its reply. The raw pointer only saves refreshing the weak one per send.
@@ -73,6 +78,25 @@ connection::connection(dist_stream s, handshake_result hs, connection_options op
       flush_timer_(strand_) {
     opts_.log = logger_or_null(opts_.log);
     if (opts_.tick_intensity < 1) opts_.tick_intensity = 4;
+    if (stream_.tls() == nullptr) {
+        // Asio lets go of the socket: a socket it watches would wake its reactor on
+        // every packet, even while a waiting thread reads it (see dist_poller).
+        boost::system::error_code ec;
+        fd_ = stream_.socket().release(ec);
+        poller_ = std::move(opts_.poller);
+        if (!poller_) {
+            std::error_code pec;
+            poller_ = dist_poller::create(strand_.get_inner_executor(), pec);
+        }
+    }
+}
+
+connection::~connection() {
+    // Never started or never finished (finish_closed() closes it otherwise).
+    if (fd_ >= 0 && !finished_) {
+        if (poller_) poller_->remove(reg_);
+        ::close(fd_);
+    }
 }
 
 void connection::start() {
@@ -89,31 +113,21 @@ void connection::start() {
         if (self->stream_.tls() != nullptr) {
             self->read();
         } else {
-            self->renew_registration();
-            self->arm_read();
+            std::error_code ec =
+                self->fd_ < 0 || !self->poller_
+                    ? make_error_code(std::errc::bad_file_descriptor)
+                    : self->poller_->add(self->fd_, self->weak_from_this(), self->reg_);
+            if (ec) {
+                self->opts_.log->warn("dist: closing connection to {}: {}", self->peer_.name(),
+                                      ec.message());
+                return self->finish(ec);
+            }
+            self->poller_->arm_read(self->reg_, true);
+            if (self->write_blocked_) self->poller_->arm_write(self->reg_);
             self->borrowable_.store(true, std::memory_order_release);
         }
         self->tick();
     });
-}
-
-void connection::renew_registration() {
-    // A dialled socket's registration in Asio's reactor watches for writability ever
-    // since its connect, so every rearmed wait (EPOLL_CTL_MOD) would report it again
-    // and wake the I/O thread for nothing; a socket registered afresh does not.
-    std::lock_guard lock(out_mutex_);  // direct writes use the handle
-    auto& sock = stream_.socket();
-    boost::system::error_code ec;
-    const auto protocol = sock.local_endpoint(ec).protocol();
-    if (ec) return;
-    const auto fd = sock.release(ec);
-    if (ec) return;
-    sock.assign(protocol, fd, ec);
-    if (ec) {
-        opts_.log->warn("dist: connection to {}: socket not registered again: {}", peer_.name(),
-                        ec.message());
-        ::close(fd);
-    }
 }
 
 void connection::prepare_buffer() {
@@ -175,42 +189,45 @@ void connection::on_read(std::size_t n) {
     if (!finished_ && !finishing_) read();
 }
 
-void connection::arm_read() {
-    stream_.socket().async_wait(
-        dist_stream::tcp_socket::wait_read,
-        boost::asio::bind_executor(
-            strand_, [self = shared_from_this()](const boost::system::error_code& ec) {
-                if (self->finished_ || self->finishing_) return;
-                if (ec) {
-                    const std::error_code why = self->stream_error(ec);
-                    self->opts_.log->warn("dist: closing connection to {}: {}", self->peer_.name(),
-                                          why.message());
-                    return self->finish(why);
-                }
-                self->on_readable();
-            }));
+void connection::on_poll(bool writable) {
+    // Run at once when the strand is free: this is an I/O thread of the executor.
+    boost::asio::dispatch(strand_, [self = shared_from_this(), writable] {
+        if (self->finished_ || self->finishing_) return;
+        if (!writable) return self->on_readable();
+        // Armed by a writer that found the socket full (an error report comes anyway).
+        if (self->writing_now() && self->write_plain()) self->write_queued();
+    });
 }
 
 void connection::on_readable() {
-    // Taken by a waiting thread: this wake-up is parked, and that thread rearms it
-    // when it gives the role back.
-    if (!take_read_role(true)) return;
+    // Taken by a waiting thread: it reads, and rearms the interest when it is done.
+    if (!take_read_role()) return;
     std::error_code why;
     bool filled = true;
-    // A link that keeps the buffer full is read a few times per wake-up, then the
-    // other connections of this thread get their turn.
-    for (int reads = 0; filled && reads < 4; ++reads)
+    // Read until the socket is empty (the poller is edge-triggered); a link that keeps
+    // the buffer full is read a few times, then comes back after the strand's other work.
+    int reads = 0;
+    while (filled && reads++ < 4)
         if (!read_available(why, filled)) break;
-    give_read_role_back();
+    give_read_role_back(false);
     if (why) return finish(why);
-    arm_read();
+    if (filled)
+        boost::asio::post(strand_, [self = shared_from_this()] {
+            if (!self->finished_ && !self->finishing_) self->on_readable();
+        });
+}
+
+void connection::rearm_read() {
+    // Under out_mutex_ the socket is open (finish() marks the link closed under it
+    // before the socket closes), so its number cannot belong to another one yet.
+    std::lock_guard lock(out_mutex_);
+    if (!closed_) poller_->arm_read(reg_, true);
 }
 
 bool connection::read_available(std::error_code& why, bool& filled) {
     prepare_buffer();
     const std::size_t space = rbuf_->size() - rend_;
-    const ssize_t n =
-        ::recv(stream_.socket().native_handle(), rbuf_->data() + rend_, space, MSG_DONTWAIT);
+    const ssize_t n = ::recv(fd_, rbuf_->data() + rend_, space, MSG_DONTWAIT);
     if (n <= 0) {
         filled = false;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return false;
@@ -228,25 +245,19 @@ bool connection::read_available(std::error_code& why, bool& filled) {
     return !why;
 }
 
-bool connection::take_read_role(bool parks_when_taken) {
+bool connection::take_read_role() {
     unsigned s = read_state_.load(std::memory_order_acquire);
     for (;;) {
-        if ((s & (role_closing | role_closed)) != 0) return false;
-        if ((s & role_reading) != 0) {
-            if (!parks_when_taken) return false;
-            if (read_state_.compare_exchange_weak(s, s | role_parked, std::memory_order_acq_rel))
-                return false;
-            continue;
-        }
+        if ((s & (role_reading | role_closing | role_closed)) != 0) return false;
         if (read_state_.compare_exchange_weak(s, s | role_reading, std::memory_order_acq_rel))
             return true;
     }
 }
 
-void connection::give_read_role_back() {
+void connection::give_read_role_back(bool rearm) {
     unsigned s = read_state_.load(std::memory_order_acquire), next = 0;
     do {
-        next = s & ~(role_reading | role_parked);
+        next = s & ~role_reading;
         if ((s & role_closing) != 0) next = (next & ~role_closing) | role_closed;
     } while (!read_state_.compare_exchange_weak(s, next, std::memory_order_acq_rel));
     if ((s & role_closing) != 0) {
@@ -255,21 +266,20 @@ void connection::give_read_role_back() {
                           [self = shared_from_this()] { self->finish_closed(self->finish_why_); });
         return;
     }
-    if ((s & role_parked) != 0) {
-        // Under out_mutex_ the socket is open (see write_now_locked); the strand may
-        // start a write meanwhile, which Asio's reactor allows beside a wait.
-        std::lock_guard lock(out_mutex_);
-        if (!closed_) arm_read();
-    }
+    // Another thread may have taken the role meanwhile and disarmed the interest; it
+    // arms it again when it is done, and an extra report finds the role taken.
+    if (rearm) rearm_read();
 }
 
 node_detail::input_reader::outcome connection::wait_reading(
     int wake_fd, std::optional<std::chrono::steady_clock::time_point> deadline) {
-    if (!borrowable_.load(std::memory_order_acquire) || !take_read_role(false))
+    if (!borrowable_.load(std::memory_order_acquire) || !take_read_role())
         return outcome::unavailable;
+    // What arrives now is this thread's to read: the I/O thread is not woken for it.
+    poller_->arm_read(reg_, false);
     struct role_guard {
         connection& c;
-        ~role_guard() { c.give_read_role_back(); }
+        ~role_guard() { c.give_read_role_back(true); }
     } role{*this};
     timespec limit{};
     if (deadline) {
@@ -279,7 +289,7 @@ node_detail::input_reader::outcome connection::wait_reading(
         limit.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
         limit.tv_nsec = static_cast<long>(ns % 1'000'000'000);
     }
-    pollfd fds[2] = {{stream_.socket().native_handle(), POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd, POLLIN, 0}};
     const int ready = ::ppoll(fds, 2, deadline ? &limit : nullptr, nullptr);
     if (ready == 0) return outcome::timed_out;
     if (ready < 0) return outcome::woken;  // a signal: the caller looks again
@@ -392,8 +402,7 @@ bool connection::write_now_locked(std::vector<std::uint8_t>& packet) {
     if (!spaced || writing_ || !queued_.empty() || stream_.tls() != nullptr) return false;
     // Under out_mutex_ the socket is open: finish() marks the link closed under it
     // before closing the socket.
-    const ssize_t n = ::send(stream_.socket().native_handle(), packet.data(), packet.size(),
-                             MSG_DONTWAIT | MSG_NOSIGNAL);
+    const ssize_t n = ::send(fd_, packet.data(), packet.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     last_enqueue_ = std::chrono::steady_clock::now();
     if (n == static_cast<ssize_t>(packet.size())) return true;
     // Whatever the socket did not take (or an error, which the writer then reports)
@@ -467,38 +476,90 @@ void connection::written_locked() {
 }
 
 void connection::write_queued() {
-    bool idle;
+    for (int round = 0;; ++round) {
+        bool idle;
+        {
+            std::lock_guard lock(out_mutex_);
+            written_locked();
+            // A sender that keeps the queue full does not keep the strand for ever.
+            if (round == write_rounds && !queued_.empty() && !closed_) {
+                boost::asio::post(strand_, [self = shared_from_this()] { self->write_queued(); });
+                return;
+            }
+            in_flight_.swap(queued_);
+            // Decided under the lock: once writing_ is false another sender may start a
+            // writer, so this one must not go on to write.
+            idle = in_flight_.empty() || closed_;
+            if (idle) writing_ = false;
+        }
+        if (idle) {
+            if (flush_then_close_) finish(*flush_then_close_);
+            return;
+        }
+        if (stream_.tls() == nullptr) {
+            write_offset_ = 0;
+            if (!write_plain()) return;
+            continue;
+        }
+        std::vector<boost::asio::const_buffer> bufs;
+        bufs.reserve(in_flight_.size());
+        for (const auto& b : in_flight_)
+            bufs.emplace_back(b.data(), b.size());
+        auto on_written = boost::asio::bind_executor(
+            strand_, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                if (ec) return self->write_failed(self->stream_error(ec));
+                self->write_queued();
+            });
+        stream_.visit([&](auto& s) { boost::asio::async_write(s, bufs, std::move(on_written)); });
+        return;
+    }
+}
+
+bool connection::write_plain() {
+    for (;;) {
+        std::array<iovec, 64> iov{};
+        std::size_t count = 0, skip = write_offset_;
+        for (const auto& b : in_flight_) {
+            if (skip >= b.size()) {
+                skip -= b.size();
+                continue;
+            }
+            iov[count++] = {const_cast<std::uint8_t*>(b.data()) + skip, b.size() - skip};
+            skip = 0;
+            if (count == iov.size()) break;
+        }
+        if (count == 0) return true;
+        msghdr m{};
+        m.msg_iov = iov.data();
+        m.msg_iovlen = count;
+        const ssize_t n = ::sendmsg(fd_, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n >= 0) {
+            write_offset_ += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            // The poller reports when the socket takes more (once it knows the socket).
+            if (reg_.valid())
+                poller_->arm_write(reg_);
+            else
+                write_blocked_ = true;
+            return false;
+        }
+        write_failed(errno == EPIPE || errno == ECONNRESET
+                         ? make_error_code(dist_errc::closed)
+                         : std::error_code(errno, std::system_category()));
+        return false;
+    }
+}
+
+void connection::write_failed(std::error_code why) {
     {
         std::lock_guard lock(out_mutex_);
         written_locked();
-        in_flight_.swap(queued_);
-        // Decided under the lock: once writing_ is false another sender may start a
-        // writer, so this one must not go on to write.
-        idle = in_flight_.empty() || closed_;
-        if (idle) writing_ = false;
+        writing_ = false;
     }
-    if (idle) {
-        if (flush_then_close_) finish(*flush_then_close_);
-        return;
-    }
-    std::vector<boost::asio::const_buffer> bufs;
-    bufs.reserve(in_flight_.size());
-    for (const auto& b : in_flight_)
-        bufs.emplace_back(b.data(), b.size());
-    auto on_written = boost::asio::bind_executor(
-        strand_, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-            if (ec) {
-                {
-                    std::lock_guard lock(self->out_mutex_);
-                    self->written_locked();
-                    self->writing_ = false;
-                }
-                if (!self->finished_) self->finish(self->stream_error(ec));
-                return;
-            }
-            self->write_queued();
-        });
-    stream_.visit([&](auto& s) { boost::asio::async_write(s, bufs, std::move(on_written)); });
+    if (!finished_) finish(why);
 }
 
 std::error_code connection::stream_error(const boost::system::error_code& ec) {
@@ -586,8 +647,12 @@ void connection::finish(std::error_code why) {
     }
     // No TLS close_notify: OTP does not send one either, and waiting for the peer's
     // would hold the close up. The shutdown also wakes a thread waiting to read.
-    boost::system::error_code ignored;
-    stream_.socket().shutdown(dist_stream::tcp_socket::shutdown_both, ignored);
+    if (stream_.tls() != nullptr) {
+        boost::system::error_code ignored;
+        stream_.socket().shutdown(dist_stream::tcp_socket::shutdown_both, ignored);
+    } else if (fd_ >= 0) {
+        ::shutdown(fd_, SHUT_RDWR);
+    }
     ticker_.cancel();
     flush_timer_.cancel();
     // A thread reading the socket on its own must be done with it before it closes
@@ -604,8 +669,13 @@ void connection::finish(std::error_code why) {
 void connection::finish_closed(std::error_code why) {
     if (finished_) return;
     finished_ = true;
-    boost::system::error_code ignored;
-    stream_.socket().close(ignored);
+    if (stream_.tls() != nullptr) {
+        boost::system::error_code ignored;
+        stream_.socket().close(ignored);
+    } else if (fd_ >= 0) {
+        if (poller_) poller_->remove(reg_);
+        ::close(fd_);
+    }
     opts_.log->info("dist: connection to {} closed: {}", peer_.name(), why.message());
     // The handler goes with the call: it may own us, and we must not own it any more.
     auto h = std::move(handler_);

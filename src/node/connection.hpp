@@ -18,6 +18,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "node/control.hpp"
+#include "node/dist_poller.hpp"
 #include "node/dist_stream.hpp"
 #include "node/frame.hpp"
 #include "node/input_reader.hpp"
@@ -69,17 +70,21 @@ struct connection_options {
     std::size_t busy_limit = 0;
     decoder_config decoder;  ///< formats, fragment bounds, term limits
     logger_ptr log;
+    /// Where a plain TCP link's socket is watched (the node's); null: one of its own.
+    std::shared_ptr<dist_poller> poller;
 };
 
 /// Thread safety: send(), close() and wait_reading() may be called from any thread;
 /// everything else runs on the connection's strand.
 ///
-/// Reading a plain TCP link: one thread at a time holds the read role (read_state_).
-/// Usually the strand does, woken by Asio when the socket is readable; a thread blocked
-/// in a receive may take it instead (wait_reading) and read on its own, while Asio's
-/// wake-ups that find the role taken are parked until it is given back.
+/// A plain TCP link's socket is watched by a dist_poller, not by Asio, and read and
+/// written with system calls. One thread at a time holds the read role (read_state_):
+/// usually the strand, when the poller reports input; a thread blocked in a receive
+/// may take it instead (wait_reading), disarm the poller's interest and read on its
+/// own. A TLS link reads and writes through Asio, on the strand only.
 class connection : public std::enable_shared_from_this<connection>,
-                   public node_detail::input_reader {
+                   public node_detail::input_reader,
+                   public poll_target {
   public:
     /// The connection keeps `h` alive until it has reported on_closed.
     connection(dist_stream s, handshake_result hs, connection_options opts,
@@ -137,6 +142,7 @@ class connection : public std::enable_shared_from_this<connection>,
     std::uint64_t packets_received() const noexcept {
         return packets_in_.load(std::memory_order_relaxed);
     }
+    ~connection();
 
   private:
     // The calling thread's encoding buffer.
@@ -152,23 +158,29 @@ class connection : public std::enable_shared_from_this<connection>,
     // TLS: the stream reads through Asio (async_read_some).
     void read();
     void on_read(std::size_t n);
-    // Plain TCP: Asio tells when the socket is readable; whoever holds the read role
-    // reads it with recv().
-    void arm_read();
-    void renew_registration();
+    // Plain TCP: the poller tells when the socket is readable or writable (on_poll);
+    // whoever holds the read role reads it with recv(), the strand writes it.
+    void on_poll(bool writable) override;
     void on_readable();
+    void rearm_read();
+    // Writes in_flight_ from write_offset_ on; true when all of it is out, false when
+    // the socket is full (the poller reports when it takes more) or the link failed.
+    bool write_plain();
     // One recv() into the read buffer, then the packets it completed; false at the end
     // of the input (the socket had nothing, or the link must close: `why` set).
     bool read_available(std::error_code& why, bool& filled);
     void prepare_buffer();
     void account_read(std::size_t n);
     // The read role (read_state_ bits): taken by the strand or by a waiting thread.
-    bool take_read_role(bool parks_when_taken);
-    void give_read_role_back();
+    bool take_read_role();
+    // Gives the role back; a waiting thread (`rearm`) arms the poller's interest again.
+    void give_read_role_back(bool rearm);
     // Handles the packets in the read buffer; an error means the link must close.
     std::error_code consume();
     std::error_code consume_packets();
     void write_queued();
+    // The writer failed: counts its buffers off and ends the link.
+    void write_failed(std::error_code why);
     // The writer's buffers are out: counts them off, keeps some for reuse, lets held
     // senders go. out_mutex_ held.
     void written_locked();
@@ -219,12 +231,17 @@ class connection : public std::enable_shared_from_this<connection>,
     std::function<void()> on_flushed_;                 // strand only
     std::atomic<std::uint64_t> packets_in_{0};
     std::atomic<bool> read_since_tick_{true};
-    // The read role, see the class comment: reading, parked (an Asio wake-up found the
-    // role taken and was not rearmed), closing (finish() waits for the reader to give
-    // the role back), closed (nobody reads any more: the socket may be closed).
+    // The read role, see the class comment: reading, closing (finish() waits for the
+    // reader to give the role back), closed (nobody reads any more: the socket may be
+    // closed).
     std::atomic<unsigned> read_state_{0};
-    bool strand_reads_ = false;              // strand only: the strand holds the role
-    std::atomic<bool> borrowable_{false};    // a waiting thread may take the role
+    std::atomic<bool> borrowable_{false};  // a waiting thread may take the role
+    // Plain TCP: the socket, taken from Asio, and its registration with the poller.
+    int fd_ = -1;
+    std::shared_ptr<dist_poller> poller_;
+    dist_poller::registration reg_;          // strand (published to waiting threads by borrowable_)
+    std::size_t write_offset_ = 0;           // strand: bytes of in_flight_ written so far
+    bool write_blocked_ = false;             // strand: full before the poller knew the socket
     std::atomic<bool> stop_reading_{false};  // finish() began: no more signals
     bool finishing_ = false;                 // strand only
     std::error_code finish_why_;             // strand only: for finish_closed()

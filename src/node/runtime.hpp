@@ -227,7 +227,8 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     std::unique_ptr<epmd::client> epmd_;
     std::shared_ptr<const dist::tls_config> tls_;  // set: distribution over TLS
     epmd::registration registration_;
-    std::unique_ptr<dial_resolver> resolver_;  // peers' hosts, for dialling
+    std::unique_ptr<dial_resolver> resolver_;    // peers' hosts, for dialling
+    std::shared_ptr<dist::dist_poller> poller_;  // plain TCP connections' sockets
 
     mutable std::mutex mu_;
     std::unordered_map<std::uint64_t, std::shared_ptr<mailbox_state>> procs_;

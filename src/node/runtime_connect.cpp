@@ -206,6 +206,12 @@ std::error_code runtime::init() {
     std::uint64_t seed = (std::uint64_t{random_u32()} << 32) | random_u32();
     ids_ = std::make_unique<id_source>(atom(nn->full()), creation, seed);
     resolver_ = std::make_unique<dial_resolver>(nn->host);
+    std::error_code pec;
+    poller_ = dist::dist_poller::create(ex_, pec);
+    if (pec) {
+        log_->error("node {}: no epoll set for connections: {}", nn->full(), pec.message());
+        return pec;
+    }
     pool_ = std::make_unique<boost::asio::thread_pool>(std::max(1u, opts_.function_threads));
     running_ = true;
     start_services();
@@ -285,6 +291,7 @@ std::shared_ptr<dist::connection> runtime::open_connection(dist::dist_stream str
     // buffer is reused.
     o.decoder.terms.zero_copy = true;
     o.decoder.terms.zero_copy_min = 64 * 1024;
+    o.poller = poller_;
     return std::make_shared<dist::connection>(std::move(stream), std::move(hs), o,
                                               shared_from_this());
 }
@@ -642,6 +649,9 @@ void runtime::shutdown() {
         own_io_->restart();
         own_io_->poll();
     }
+    // The connections are closed or closing; their poller ends with the executor's
+    // next turn (or with the executor, when that does not run any more).
+    if (poller_ && ex_) boost::asio::post(ex_, [p = poller_] { p->close(); });
     if (pool_) {
         // Functions still running finish; queued ones are dropped with the node.
         pool_->stop();
