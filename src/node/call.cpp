@@ -79,13 +79,16 @@ result<term> gen_call(mailbox& self, const term& dest, const term& request,
     }
     mailbox& who = by_alias ? self : temp;
 
-    // The alias first: then the MONITOR_P and the request follow each other closely and
-    // usually leave in one write.
+    // The alias first: it needs no packet.
     std::optional<reference> alias;
     if (by_alias) alias = rt->make_alias(caller_st);
+    // The MONITOR_P and the request leave together, from this thread.
+    std::optional<dist::write_cork> together(std::in_place);
     const reference mref = rt->monitor(caller_st, d->target);
     const term tag = alias ? cons(a_alias, *alias) : term(mref);
-    if (auto e = who.send_to(dest, tuple(a_gen_call, tuple(who.self(), tag), request))) {
+    const auto sent = who.send_to(dest, tuple(a_gen_call, tuple(who.self(), tag), request));
+    together.reset();
+    if (sent) {
         end_call(*rt, caller_st, mref, alias);
         return fail(error, node_errc::noproc, a_noproc);
     }

@@ -58,6 +58,14 @@ thread_local const connection* last_sent_raw = nullptr;
 // This thread reads a connection inside wait_reading().
 thread_local bool reading_for_waiter_now = false;
 
+// The packets a write_cork holds back on this thread, all for one connection.
+struct cork_state {
+    int depth = 0;
+    std::shared_ptr<connection> link;
+    std::vector<std::uint8_t> held;
+};
+thread_local cork_state cork;
+
 }  // namespace
 
 connection::connection(dist_stream s, handshake_result hs, connection_options opts,
@@ -420,6 +428,14 @@ bool connection::enqueue(std::vector<std::uint8_t>& packet) {
     {
         std::lock_guard lock(out_mutex_);
         if (closed_) return false;
+        if (cork.depth != 0 && stream_.tls() == nullptr &&
+            (!cork.link || cork.link.get() == this)) {
+            // Written with the rest when the cork ends, in this thread's order.
+            if (!cork.link) cork.link = shared_from_this();
+            cork.held.insert(cork.held.end(), packet.begin(), packet.end());
+            wrote_since_tick_ = true;
+            return true;
+        }
         if (write_now_locked(packet)) {
             wrote_since_tick_ = true;
             return true;
@@ -441,6 +457,19 @@ bool connection::enqueue(std::vector<std::uint8_t>& packet) {
     if (start_writer)
         boost::asio::post(strand_, [self = shared_from_this()] { self->write_queued(); });
     return true;
+}
+
+write_cork::write_cork() noexcept {
+    ++cork.depth;
+}
+
+write_cork::~write_cork() {
+    if (--cork.depth != 0 || !cork.link) return;
+    const auto link = std::move(cork.link);
+    cork.link = nullptr;
+    // A link that closed meanwhile takes them nowhere, as any send racing a close.
+    link->enqueue(cork.held);
+    cork.held.clear();
 }
 
 void connection::wait_while_busy(std::atomic<std::uint64_t>& held) {

@@ -74,6 +74,18 @@ struct connection_options {
     std::shared_ptr<dist_poller> poller;
 };
 
+/// While one lives, what the calling thread sends on a plain TCP link (the first it
+/// sends on) is held back, and written in one go when the last one ends: a call's
+/// MONITOR_P and request leave in one system call instead of two or a hand-over to
+/// the writer. For a few packets; per thread, nestable.
+class write_cork {
+  public:
+    write_cork() noexcept;
+    ~write_cork();
+    write_cork(const write_cork&) = delete;
+    write_cork& operator=(const write_cork&) = delete;
+};
+
 /// Thread safety: send(), close() and wait_reading() may be called from any thread;
 /// everything else runs on the connection's strand.
 ///
@@ -145,6 +157,7 @@ class connection : public std::enable_shared_from_this<connection>,
     ~connection();
 
   private:
+    friend class write_cork;
     // The calling thread's encoding buffer.
     static std::vector<std::uint8_t>& scratch();
     // Queues `packet`: copies a small one into the coalescing buffer, takes a large one.
