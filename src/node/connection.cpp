@@ -401,11 +401,12 @@ std::vector<std::uint8_t> connection::fresh_buffer_locked() {
     return b;
 }
 
-bool connection::write_now_locked(std::vector<std::uint8_t>& packet) {
+bool connection::write_now_locked(std::vector<std::uint8_t>& packet, bool gathered) {
     // Only a plain TCP link that nobody writes to, and only a packet that does not
-    // follow another closely: a burst is better served by the writer's batches.
+    // follow another closely (unless it gathers several already): a burst is better
+    // served by the writer's batches.
     const auto now = std::chrono::steady_clock::now();
-    const bool spaced = now - last_enqueue_ > direct_write_gap;
+    const bool spaced = gathered || now - last_enqueue_ > direct_write_gap;
     last_enqueue_ = now;
     if (!spaced || writing_ || !queued_.empty() || stream_.tls() != nullptr) return false;
     // Under out_mutex_ the socket is open: finish() marks the link closed under it
@@ -419,7 +420,7 @@ bool connection::write_now_locked(std::vector<std::uint8_t>& packet) {
     return false;
 }
 
-bool connection::enqueue(std::vector<std::uint8_t>& packet) {
+bool connection::enqueue(std::vector<std::uint8_t>& packet, bool gathered) {
     if (last_sent_raw != this || last_sent.expired()) {
         last_sent = weak_from_this();
         last_sent_raw = this;
@@ -436,7 +437,7 @@ bool connection::enqueue(std::vector<std::uint8_t>& packet) {
             wrote_since_tick_ = true;
             return true;
         }
-        if (write_now_locked(packet)) {
+        if (write_now_locked(packet, gathered)) {
             wrote_since_tick_ = true;
             return true;
         }
@@ -468,7 +469,7 @@ write_cork::~write_cork() {
     const auto link = std::move(cork.link);
     cork.link = nullptr;
     // A link that closed meanwhile takes them nowhere, as any send racing a close.
-    link->enqueue(cork.held);
+    link->enqueue(cork.held, true);
     cork.held.clear();
 }
 

@@ -162,10 +162,11 @@ class connection : public std::enable_shared_from_this<connection>,
     static std::vector<std::uint8_t>& scratch();
     // Queues `packet`: copies a small one into the coalescing buffer, takes a large one.
     // False when the link has closed (the packet goes nowhere).
-    bool enqueue(std::vector<std::uint8_t>& packet);
+    // `gathered`: several packets a write_cork held back, written at once if they can.
+    bool enqueue(std::vector<std::uint8_t>& packet, bool gathered = false);
     // Writes `packet` to an idle plain link from the caller's thread; true when all of
     // it went out, else what is left stays in `packet`. out_mutex_ held.
-    bool write_now_locked(std::vector<std::uint8_t>& packet);
+    bool write_now_locked(std::vector<std::uint8_t>& packet, bool gathered);
     // A buffer for coalescing (a recycled one when there is one); out_mutex_ held.
     std::vector<std::uint8_t> fresh_buffer_locked();
     // TLS: the stream reads through Asio (async_read_some).
