@@ -102,16 +102,18 @@ void dist_poller::remove(registration& r) {
 }
 
 void dist_poller::close() {
+    std::lock_guard lock(mu_);
     boost::system::error_code ignored;
     desc_.close(ignored);
 }
 
 void dist_poller::wait() {
+    // With several I/O threads, close() may come from another one.
+    std::lock_guard lock(mu_);
     desc_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
                      [self = shared_from_this()](const boost::system::error_code& ec) {
                          if (ec) return;  // closed
                          self->dispatch_ready();
-                         self->wait();
                      });
 }
 
@@ -119,7 +121,7 @@ void dist_poller::dispatch_ready() {
     // A bounded batch: if more are ready, the rearmed wait reports the set at once.
     std::array<epoll_event, 64> events{};
     const int n = ::epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), 0);
-    if (n <= 0) return;
+    if (n <= 0) return wait();
     std::array<std::pair<std::shared_ptr<poll_target>, bool>, 64> ready;
     std::size_t count = 0;
     {
@@ -132,6 +134,9 @@ void dist_poller::dispatch_ready() {
                 ready[count++] = {std::move(t), (data & write_bit) != 0};
         }
     }
+    // Watched again before the targets run (on this thread, when their strands are
+    // free): with several I/O threads, another one takes the next events meanwhile.
+    wait();
     for (std::size_t i = 0; i < count; ++i)
         ready[i].first->on_poll(ready[i].second);
 }

@@ -27,8 +27,7 @@ class poll_target {
     ~poll_target() = default;
 };
 
-/// Thread safety: every member may be called from any thread, except close(), which
-/// belongs on the executor (or before it runs).
+/// Thread safety: every member may be called from any thread.
 class dist_poller : public std::enable_shared_from_this<dist_poller> {
   public:
     /// One socket's two registrations: reading on the socket itself (edge-triggered:
@@ -73,7 +72,7 @@ class dist_poller : public std::enable_shared_from_this<dist_poller> {
 
     const int epfd_;  // owned by desc_
     boost::asio::posix::stream_descriptor desc_;
-    std::mutex mu_;
+    std::mutex mu_;  // targets_, next_id_, and desc_
     std::unordered_map<std::uint64_t, std::weak_ptr<poll_target>> targets_;
     std::uint64_t next_id_ = 1;
 };
