@@ -178,7 +178,7 @@ void connection::read() {
     auto on_read = boost::asio::bind_executor(
         strand_, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
             if (ec) {
-                if (self->finished_ || self->finishing_) return;
+                if (self->ending()) return;
                 const std::error_code why = self->stream_error(ec);
                 if (why != dist_errc::closed)
                     self->opts_.log->warn("dist: closing connection to {}: {}", self->peer_.name(),
@@ -194,13 +194,13 @@ void connection::read() {
 void connection::on_read(std::size_t n) {
     account_read(n);
     if (auto ec = consume()) return finish(ec);
-    if (!finished_ && !finishing_) read();
+    if (!ending()) read();
 }
 
 void connection::on_poll(bool writable) {
     // Run at once when the strand is free: this is an I/O thread of the executor.
     boost::asio::dispatch(strand_, [self = shared_from_this(), writable] {
-        if (self->finished_ || self->finishing_) return;
+        if (self->ending()) return;
         if (!writable) return self->on_readable();
         // Armed by a writer that found the socket full (an error report comes anyway).
         if (self->writing_now() && self->write_plain()) self->write_queued();
@@ -221,7 +221,7 @@ void connection::on_readable() {
     if (why) return finish(why);
     if (filled)
         boost::asio::post(strand_, [self = shared_from_this()] {
-            if (!self->finished_ && !self->finishing_) self->on_readable();
+            if (!self->ending()) self->on_readable();
         });
 }
 
@@ -600,7 +600,7 @@ std::error_code connection::stream_error(const boost::system::error_code& ec) {
 }
 
 void connection::tick() {
-    if (finished_ || finishing_) return;
+    if (ending()) return;
     // Silence for `intensity` whole intervals means the peer is gone (net_tick_timeout).
     silent_intervals_ =
         read_since_tick_.exchange(false, std::memory_order_relaxed) ? 0 : silent_intervals_ + 1;
@@ -640,7 +640,7 @@ void connection::close_after_flush(std::error_code why, std::chrono::millisecond
                 if (closed) closed();
                 return;
             }
-            if (self->finishing_) {
+            if (self->ending()) {
                 // Waiting for a reader to let go: finish_closed() calls `closed`.
                 self->on_flushed_ = std::move(closed);
                 return;
@@ -662,8 +662,7 @@ bool connection::writing_now() {
 }
 
 void connection::finish(std::error_code why) {
-    if (finished_ || finishing_) return;
-    finishing_ = true;
+    if (ending()) return;
     stop_reading_.store(true, std::memory_order_relaxed);
     {
         std::lock_guard lock(out_mutex_);

@@ -202,6 +202,8 @@ class connection : public std::enable_shared_from_this<connection>,
     void finish(std::error_code why);
     // The rest of finish() once no thread reads: closes the socket, tells the handler.
     void finish_closed(std::error_code why);
+    // finish() has begun (finished_ follows once no thread reads).
+    bool ending() const noexcept { return stop_reading_.load(std::memory_order_relaxed); }
     bool writing_now();
     std::error_code stream_error(const boost::system::error_code& ec);
 
@@ -257,7 +259,6 @@ class connection : public std::enable_shared_from_this<connection>,
     std::size_t write_offset_ = 0;           // strand: bytes of in_flight_ written so far
     bool write_blocked_ = false;             // strand: full before the poller knew the socket
     std::atomic<bool> stop_reading_{false};  // finish() began: no more signals
-    bool finishing_ = false;                 // strand only
     std::error_code finish_why_;             // strand only: for finish_closed()
     bool wrote_since_tick_ = true;           // guarded by out_mutex_
     int silent_intervals_ = 0;               // strand only
