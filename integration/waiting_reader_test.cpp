@@ -1,7 +1,9 @@
 // A thread blocked in a receive reads the connection it last sent on itself
 // (node_options::read_while_waiting), against a real erl node: its reply, and
 // messages for other mailboxes, arrive while the node's I/O thread is held up, and a
-// link that drops while it reads is reported as usual.
+// link that drops while it reads is reported as usual. After a read the thread keeps
+// the read role lent to it: a lease it does not come back to returns to the I/O
+// thread, and a stream it coalesces (node_options::read_coalescing) arrives whole.
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -18,8 +20,6 @@ using namespace otp::itest;
 using namespace std::chrono_literals;
 
 namespace {
-
-using WaitingReader = ErlPeer;
 
 // Holds the node's I/O thread (it has one) until the returned promise is set.
 std::promise<void> hold_io_thread(node& n) {
@@ -38,6 +38,24 @@ std::promise<void> hold_io_thread(node& n) {
 term echo_of(const term& echo, const term& payload) {
     return tuple(atom("echo"), echo, payload);
 }
+
+// A node with two mailboxes, and an echo server on erl that `m` has started.
+struct two_mailboxes {
+    std::unique_ptr<node> n;
+    mailbox m, other;
+    term echo;
+};
+
+class WaitingReader : public ErlPeer {
+  protected:
+    two_mailboxes with_echo(const std::string& stem, const std::string& echo_name) {
+        auto n = make_node(stem);
+        auto m = n->create_mailbox();
+        auto other = n->create_mailbox();
+        const term echo = rpc(m, "otpcpp_itest", "start_echo", list(atom(echo_name)));
+        return {std::move(n), std::move(m), std::move(other), echo};
+    }
+};
 
 TEST_F(WaitingReader, AReplyArrivesWhileTheIoThreadIsHeld) {
     for (const bool reads : {true, false}) {
@@ -71,10 +89,8 @@ TEST_F(WaitingReader, AReplyArrivesWhileTheIoThreadIsHeld) {
 }
 
 TEST_F(WaitingReader, MessagesForOtherMailboxesAreDeliveredByTheReader) {
-    auto n = make_node("wr_others");
-    auto m = n->create_mailbox();
-    auto other = n->create_mailbox();
-    const term echo = rpc(m, "otpcpp_itest", "start_echo", list(atom("wr_echo2")));
+    auto t = with_echo("wr_others", "wr_echo2");
+    auto& [n, m, other, echo] = t;
     ASSERT_TRUE(echo.is_pid());
     std::this_thread::sleep_for(50ms);
     auto release = hold_io_thread(*n);
@@ -93,6 +109,67 @@ TEST_F(WaitingReader, MessagesForOtherMailboxesAreDeliveredByTheReader) {
     EXPECT_EQ(mine->message, echo_of(echo, 2));
     ASSERT_TRUE(theirs) << theirs.error().message();
     EXPECT_EQ(theirs->message, echo_of(echo, 1));
+}
+
+TEST_F(WaitingReader, ALeaseItsThreadDoesNotComeBackToReturnsToTheIoThread) {
+    auto t = with_echo("wr_lease", "wr_echo4");
+    auto& [n, m, other, echo] = t;
+    ASSERT_TRUE(echo.is_pid());
+    // This thread reads its reply itself and keeps the read role lent; from here on
+    // it receives nothing.
+    m.send(atom("wr_echo4"), erl(), tuple(m.self(), 4));
+    auto mine = m.receive(10s);
+    ASSERT_TRUE(mine) << mine.error().message();
+    EXPECT_EQ(mine->message, echo_of(echo, 4));
+    // Only the I/O thread can read this one, once the lease is back with it.
+    std::promise<result<envelope>> got;
+    auto theirs = got.get_future();
+    other.async_receive(10s, nullptr, [&got](std::error_code ec, envelope e) {
+        got.set_value(ec ? result<envelope>(ec) : result<envelope>(std::move(e)));
+    });
+    m.send(atom("wr_echo4"), erl(), tuple(other.self(), 5));
+    ASSERT_EQ(theirs.wait_for(20s), std::future_status::ready);
+    auto r = theirs.get();
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->message, echo_of(echo, 5));
+}
+
+TEST_F(WaitingReader, AStreamArrivesWholeAndInOrderHoweverItIsCoalesced) {
+    constexpr long count = 30000;
+    for (const auto coalescing : {0us, 100us, 5000us}) {
+        SCOPED_TRACE("read_coalescing " + std::to_string(coalescing.count()) + " us");
+        auto o = node_opts("wr_stream" + std::to_string(coalescing.count()));
+        o.read_coalescing = coalescing;
+        node n(o);
+        auto m = n.create_mailbox();
+        const term peers = rpc(m, "otpcpp_itest", "spawn_load_peers", list(1));
+        ASSERT_TRUE(peers.is_list());
+        const term peer = *peers.as_list().value().begin();
+        // Asked once, then unasked: the stream is what the coalescing is for. Half way
+        // through, a request and its reply mix with it.
+        m.send(peer.as_pid().value(), tuple(atom("burst"), m.self(), count));
+        long next = 1;
+        bool asked = false;
+        while (next <= count) {
+            auto r = m.receive(10s);
+            ASSERT_TRUE(r) << "after " << next - 1 << ": " << r.error().message();
+            if (r->message == tuple(atom("echo"), peer, -1)) {
+                EXPECT_TRUE(asked);
+                asked = false;
+                continue;
+            }
+            ASSERT_EQ(r->message, tuple(atom("burst"), peer, next));
+            if (next++ == count / 2) {
+                m.send(peer.as_pid().value(), tuple(m.self(), -1));
+                asked = true;
+            }
+        }
+        if (asked) {
+            auto reply = m.receive(10s);
+            ASSERT_TRUE(reply) << reply.error().message();
+            EXPECT_EQ(reply->message, tuple(atom("echo"), peer, -1));
+        }
+    }
 }
 
 TEST_F(WaitingReader, ALinkThatDropsWhileAThreadReadsIsReported) {

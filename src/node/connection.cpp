@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cerrno>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -48,6 +49,17 @@ bool runs_asio_handlers() {
 constexpr unsigned role_reading = 1;
 constexpr unsigned role_closing = 2;
 constexpr unsigned role_closed = 4;
+constexpr unsigned role_lent = 8;
+// A lent read role that its waiting thread has not come back to for this long goes
+// back to the poller: other mailboxes' input waits no longer than about twice this.
+constexpr auto lease_period = std::chrono::milliseconds(1);
+// A poll that reports input sooner than this found it there already (the call itself
+// takes about a microsecond).
+constexpr auto waited_input = std::chrono::microseconds(3);
+// Packets one coalesced read must complete for the input to count as a stream still.
+constexpr std::uint64_t stream_packets = 4;
+// Input that comes this soon after the last read, unasked, is taken for a stream.
+constexpr auto stream_gap = std::chrono::microseconds(200);
 // Batches the writer takes in one go before it lets the strand's other work run.
 constexpr int write_rounds = 16;
 
@@ -66,6 +78,24 @@ struct cork_state {
 };
 thread_local cork_state cork;
 
+// What is left until `deadline`, for ppoll (zero once it has passed).
+timespec time_left(const std::optional<std::chrono::steady_clock::time_point>& deadline) {
+    timespec limit{};
+    if (!deadline) return limit;
+    const auto left = std::max(*deadline - std::chrono::steady_clock::now(),
+                               std::chrono::steady_clock::duration::zero());
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    limit.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+    limit.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+    return limit;
+}
+
+// Consumes an eventfd's wake-ups.
+void drain(int event_fd) {
+    std::uint64_t count = 0;
+    [[maybe_unused]] const auto r = ::read(event_fd, &count, sizeof count);
+}
+
 }  // namespace
 
 connection::connection(dist_stream s, handshake_result hs, connection_options opts,
@@ -83,7 +113,8 @@ connection::connection(dist_stream s, handshake_result hs, connection_options op
       rbuf_(std::make_shared<read_buffer>(quiet_read)),
       read_size_(quiet_read),
       ticker_(strand_),
-      flush_timer_(strand_) {
+      flush_timer_(strand_),
+      lease_timer_(strand_) {
     opts_.log = logger_or_null(opts_.log);
     if (opts_.tick_intensity < 1) opts_.tick_intensity = 4;
     if (stream_.tls() == nullptr) {
@@ -209,7 +240,7 @@ void connection::on_poll(bool writable) {
 
 void connection::on_readable() {
     // Taken by a waiting thread: it reads, and rearms the interest when it is done.
-    if (!take_read_role()) return;
+    if (take_read_role(false) == role_taken::no) return;
     std::error_code why;
     bool filled = true;
     // Read until the socket is empty (the poller is edge-triggered); a link that keeps
@@ -217,7 +248,7 @@ void connection::on_readable() {
     int reads = 0;
     while (filled && reads++ < 4)
         if (!read_available(why, filled)) break;
-    give_read_role_back(false);
+    give_read_role_back(role_return::armed);
     if (why) return finish(why);
     if (filled)
         boost::asio::post(strand_, [self = shared_from_this()] {
@@ -253,21 +284,45 @@ bool connection::read_available(std::error_code& why, bool& filled) {
     return !why;
 }
 
-bool connection::take_read_role() {
+connection::role_taken connection::take_read_role(bool lent_too) {
     unsigned s = read_state_.load(std::memory_order_acquire);
     for (;;) {
-        if ((s & (role_reading | role_closing | role_closed)) != 0) return false;
-        if (read_state_.compare_exchange_weak(s, s | role_reading, std::memory_order_acq_rel))
-            return true;
+        if ((s & (role_reading | role_closing | role_closed)) != 0) return role_taken::no;
+        if ((s & role_lent) != 0 && !lent_too) return role_taken::no;
+        if (read_state_.compare_exchange_weak(s, (s & ~role_lent) | role_reading,
+                                              std::memory_order_acq_rel))
+            return (s & role_lent) != 0 ? role_taken::lent : role_taken::free;
     }
 }
 
-void connection::give_read_role_back(bool rearm) {
+void connection::give_read_role_back(role_return how) {
+    // A waiting thread that asked for the role (want_read_role) gets it lent, with the
+    // interest disarmed, and is woken to read: a stream then stays with its consumer
+    // instead of going back and forth between it and the I/O thread.
+    std::unique_lock want_lock(want_mu_, std::defer_lock);
+    int wanted = -1;
+    if (role_wanted_.load(std::memory_order_acquire)) {
+        want_lock.lock();
+        wanted = std::exchange(want_fd_, -1);
+        role_wanted_.store(false, std::memory_order_relaxed);
+        if (wanted >= 0) {
+            if (how == role_return::armed) poller_->arm_read(reg_, false);
+            how = role_return::lend;
+        }
+    }
     unsigned s = read_state_.load(std::memory_order_acquire), next = 0;
     do {
         next = s & ~role_reading;
-        if ((s & role_closing) != 0) next = (next & ~role_closing) | role_closed;
+        if ((s & role_closing) != 0)
+            next = (next & ~role_closing) | role_closed;
+        else if (how == role_return::lend)
+            next |= role_lent;
     } while (!read_state_.compare_exchange_weak(s, next, std::memory_order_acq_rel));
+    if (wanted >= 0) {
+        // Under want_mu_: the thread deregisters under it, so the fd is still its own.
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const auto n = ::write(wanted, &one, sizeof one);
+    }
     if ((s & role_closing) != 0) {
         // finish() waited for the reader: the socket can close now.
         boost::asio::post(strand_,
@@ -276,48 +331,154 @@ void connection::give_read_role_back(bool rearm) {
     }
     // Another thread may have taken the role meanwhile and disarmed the interest; it
     // arms it again when it is done, and an extra report finds the role taken.
-    if (rearm) rearm_read();
+    if (how == role_return::rearm) rearm_read();
+    if (how == role_return::lend) watch_lease();
+}
+
+bool connection::want_read_role(int wake_fd) {
+    std::lock_guard lock(want_mu_);
+    if (want_fd_ >= 0) return false;
+    want_fd_ = wake_fd;
+    role_wanted_.store(true, std::memory_order_release);
+    return true;
+}
+
+void connection::drop_want(int wake_fd) {
+    std::lock_guard lock(want_mu_);
+    if (want_fd_ != wake_fd) return;
+    want_fd_ = -1;
+    role_wanted_.store(false, std::memory_order_relaxed);
+}
+
+void connection::watch_lease() {
+    if (lease_watched_.exchange(true)) return;
+    boost::asio::post(strand_, [self = shared_from_this()] {
+        self->lease_seen_ = self->lease_epoch_.load(std::memory_order_relaxed);
+        self->next_lease_check();
+    });
+}
+
+void connection::next_lease_check() {
+    lease_timer_.expires_after(lease_period);
+    lease_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        if (!ec) self->check_lease();
+    });
+}
+
+void connection::check_lease() {
+    if (ending()) return;
+    const auto epoch = lease_epoch_.load(std::memory_order_relaxed);
+    unsigned s = read_state_.load(std::memory_order_acquire);
+    if ((s & role_lent) != 0 && epoch == lease_seen_ &&
+        read_state_.compare_exchange_strong(s, s & ~role_lent, std::memory_order_acq_rel)) {
+        // The waiting thread did not come back: the poller watches the socket again
+        // (arming it reports input that is already there).
+        rearm_read();
+    }
+    lease_seen_ = epoch;
+    // Watched only while lent: a thread blocked in a long read needs no timer, and
+    // lends again (restarting the watch) when it is done.
+    if ((read_state_.load() & role_lent) != 0) return next_lease_check();
+    lease_watched_.store(false);
+    // A lend that saw the watch still running must not be left unwatched.
+    if ((read_state_.load() & role_lent) != 0 && !lease_watched_.exchange(true)) next_lease_check();
 }
 
 node_detail::input_reader::outcome connection::wait_reading(
     int wake_fd, std::optional<std::chrono::steady_clock::time_point> deadline) {
-    if (!borrowable_.load(std::memory_order_acquire) || !take_read_role())
-        return outcome::unavailable;
+    if (!borrowable_.load(std::memory_order_acquire)) return outcome::unavailable;
+    // A lent role (see give_read_role_back) finds the interest disarmed already.
+    role_taken taken = take_read_role(true);
+    if (taken == role_taken::no) {
+        // Read by another thread now: ask for the role after that read, and wait for it
+        // or for a delivery (the wake_fd serves both).
+        if ((read_state_.load(std::memory_order_acquire) & (role_closing | role_closed)) != 0 ||
+            !want_read_role(wake_fd))
+            return outcome::unavailable;
+        taken = take_read_role(true);
+        if (taken == role_taken::no) {
+            pollfd wake{wake_fd, POLLIN, 0};
+            const auto limit = time_left(deadline);
+            const int ready = ::ppoll(&wake, 1, deadline ? &limit : nullptr, nullptr);
+            drop_want(wake_fd);
+            if (ready == 0) return outcome::timed_out;
+            drain(wake_fd);
+            return outcome::woken;
+        }
+        drop_want(wake_fd);
+    }
     // What arrives now is this thread's to read: the I/O thread is not woken for it.
-    poller_->arm_read(reg_, false);
+    if (taken == role_taken::free) poller_->arm_read(reg_, false);
+    lease_epoch_.fetch_add(1, std::memory_order_relaxed);
+    // After a read the role is lent, not given back: the thread is likely to wait
+    // again as soon as it has handled what it read (a stream, or its next request's
+    // reply), and saves disarming and arming the interest each time.
+    role_return how = role_return::rearm;
     struct role_guard {
         connection& c;
-        ~role_guard() { c.give_read_role_back(true); }
-    } role{*this};
-    timespec limit{};
-    if (deadline) {
-        const auto left = std::max(*deadline - std::chrono::steady_clock::now(),
-                                   std::chrono::steady_clock::duration::zero());
-        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-        limit.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
-        limit.tv_nsec = static_cast<long>(ns % 1'000'000'000);
-    }
+        const role_return& how;
+        ~role_guard() { c.give_read_role_back(how); }
+    } role{*this, how};
     pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd, POLLIN, 0}};
-    const int ready = ::ppoll(fds, 2, deadline ? &limit : nullptr, nullptr);
-    if (ready == 0) return outcome::timed_out;
-    if (ready < 0) return outcome::woken;  // a signal: the caller looks again
-    outcome what = outcome::woken;
-    if (fds[0].revents != 0) {
+    // Input that was waiting last time is most likely waiting again: read it without
+    // polling first. When it came short of filling the buffer, the sender is slower
+    // than this thread: letting a little more arrive first reads it in fewer calls, and
+    // the sender, not woken per packet, writes it in fewer too.
+    bool read_first = taken == role_taken::lent && input_ != stream_state::none;
+    const bool coalesced =
+        read_first && input_ == stream_state::short_reads && opts_.read_coalescing.count() > 0 &&
+        (!deadline || *deadline - std::chrono::steady_clock::now() > opts_.read_coalescing);
+    if (coalesced) std::this_thread::sleep_for(opts_.read_coalescing);
+    for (;;) {
+        bool waiting = read_first;
+        auto waited = std::chrono::steady_clock::duration::zero();
+        if (!read_first) {
+            const auto polled = std::chrono::steady_clock::now();
+            const timespec limit = time_left(deadline);
+            const int ready = ::ppoll(fds, 2, deadline ? &limit : nullptr, nullptr);
+            if (ready == 0) return outcome::timed_out;
+            if (ready < 0) return outcome::woken;  // a signal: the caller looks again
+            if (fds[1].revents != 0) drain(wake_fd);
+            if (fds[0].revents == 0) return outcome::woken;
+            waited = std::chrono::steady_clock::now() - polled;
+            waiting = waited < waited_input;
+        }
         struct waiter_flag {
             waiter_flag() { reading_for_waiter_now = true; }
             ~waiter_flag() { reading_for_waiter_now = false; }
         } flag;
         std::error_code why;
         bool filled = false;
-        read_available(why, filled);
-        if (why) close(why);
-        what = outcome::read;
+        const auto packets_before = packets_in_.load(std::memory_order_relaxed);
+        const bool handled = read_available(why, filled);
+        if (!handled && !why && read_first) {
+            // Nothing after all: the stream has paused. Wait for it.
+            input_ = stream_state::none;
+            read_first = false;
+            continue;
+        }
+        // Input that keeps coming, unasked (nothing was sent on the link since the last
+        // read) and soon after the last, is a stream: the next read lets it gather. A
+        // reply never is, and a few packets that came while this thread slept are no
+        // proof of a stream either.
+        const auto sent = packets_out_.load(std::memory_order_relaxed);
+        const bool unasked = std::exchange(sent_at_read_, sent) == sent;
+        const bool few =
+            packets_in_.load(std::memory_order_relaxed) - packets_before < stream_packets;
+        if (!unasked || (coalesced && few && !filled))
+            input_ = stream_state::none;
+        else if (filled)
+            input_ = stream_state::full_reads;
+        else if (waiting || waited < stream_gap)
+            input_ = stream_state::short_reads;
+        else
+            input_ = stream_state::none;
+        if (why)
+            close(why);
+        else
+            how = role_return::lend;
+        return outcome::read;
     }
-    if (fds[1].revents != 0) {
-        std::uint64_t count = 0;
-        [[maybe_unused]] const auto r = ::read(wake_fd, &count, sizeof count);
-    }
-    return what;
 }
 
 std::shared_ptr<connection> connection::last_sent_here(const connection_handler* owner) {
@@ -429,6 +590,8 @@ bool connection::enqueue(std::vector<std::uint8_t>& packet, bool gathered) {
     {
         std::lock_guard lock(out_mutex_);
         if (closed_) return false;
+        packets_out_.store(packets_out_.load(std::memory_order_relaxed) + 1,
+                           std::memory_order_relaxed);
         if (cork.depth != 0 && stream_.tls() == nullptr &&
             (!cork.link || cork.link.get() == this)) {
             // Written with the rest when the cork ends, in this thread's order.
@@ -684,6 +847,7 @@ void connection::finish(std::error_code why) {
     }
     ticker_.cancel();
     flush_timer_.cancel();
+    lease_timer_.cancel();
     // A thread reading the socket on its own must be done with it before it closes
     // (its number could be reused at once); it calls finish_closed() when it is.
     finish_why_ = why;

@@ -70,6 +70,8 @@ struct connection_options {
     std::size_t busy_limit = 0;
     decoder_config decoder;  ///< formats, fragment bounds, term limits
     logger_ptr log;
+    /// See node_options::read_coalescing.
+    std::chrono::microseconds read_coalescing{0};
     /// Where a plain TCP link's socket is watched (the node's); null: one of its own.
     std::shared_ptr<dist_poller> poller;
 };
@@ -93,7 +95,10 @@ class write_cork {
 /// written with system calls. One thread at a time holds the read role (read_state_):
 /// usually the strand, when the poller reports input; a thread blocked in a receive
 /// may take it instead (wait_reading), disarm the poller's interest and read on its
-/// own. A TLS link reads and writes through Asio, on the strand only.
+/// own. After a read that thread keeps the role lent, the interest still disarmed, so
+/// that its next wait reads at once; a watch on the strand takes a lease back that is
+/// not resumed within about a millisecond. A TLS link reads and writes through Asio,
+/// on the strand only.
 class connection : public std::enable_shared_from_this<connection>,
                    public node_detail::input_reader,
                    public poll_target {
@@ -185,10 +190,24 @@ class connection : public std::enable_shared_from_this<connection>,
     bool read_available(std::error_code& why, bool& filled);
     void prepare_buffer();
     void account_read(std::size_t n);
-    // The read role (read_state_ bits): taken by the strand or by a waiting thread.
-    bool take_read_role();
-    // Gives the role back; a waiting thread (`rearm`) arms the poller's interest again.
-    void give_read_role_back(bool rearm);
+    // The read role (read_state_ bits): taken by the strand, or by a waiting thread,
+    // which may also take it while lent (to itself or another waiting thread).
+    enum class role_taken { no, free, lent };
+    role_taken take_read_role(bool lent_too);
+    // How the role goes back: with the poller's interest still armed (the strand's
+    // reads), armed again, or lent with the interest left disarmed until a waiting
+    // thread resumes reading or the lease's watch takes it back.
+    enum class role_return { armed, rearm, lend };
+    void give_read_role_back(role_return how);
+    // A waiting thread asks for the role while another reads: it is lent to it next,
+    // and `wake_fd` written. False when another thread has asked already.
+    bool want_read_role(int wake_fd);
+    void drop_want(int wake_fd);
+    // The lease's watch (strand): a role lent and not resumed for a whole
+    // lease_period goes back to the poller.
+    void watch_lease();
+    void next_lease_check();
+    void check_lease();
     // Handles the packets in the read buffer; an error means the link must close.
     std::error_code consume();
     std::error_code consume_packets();
@@ -249,8 +268,27 @@ class connection : public std::enable_shared_from_this<connection>,
     std::atomic<bool> read_since_tick_{true};
     // The read role, see the class comment: reading, closing (finish() waits for the
     // reader to give the role back), closed (nobody reads any more: the socket may be
-    // closed).
+    // closed), lent (nobody reads now; a waiting thread will, soon).
     std::atomic<unsigned> read_state_{0};
+    // The lease's watch: running (or posted), the waiting threads' resumptions, and the
+    // count the watch saw at its last check (strand).
+    boost::asio::steady_timer lease_timer_;
+    std::atomic<bool> lease_watched_{false};
+    std::atomic<std::uint32_t> lease_epoch_{0};
+    std::uint32_t lease_seen_ = 0;
+    // The thread that asked for the role (want_read_role): its eventfd, written under
+    // want_mu_ (it deregisters under it), and whether there is one.
+    std::mutex want_mu_;
+    int want_fd_ = -1;
+    std::atomic<bool> role_wanted_{false};
+    // What the role's last read by a waiting thread found (whoever holds the role):
+    // nothing waiting; input waiting (read it first next time); a stream read in short
+    // pieces (let it gather first, see connection_options::read_coalescing).
+    enum class stream_state { none, full_reads, short_reads };
+    stream_state input_ = stream_state::none;
+    std::uint64_t sent_at_read_ = 0;  // packets_out_ at that read
+    // Packets queued for sending (written under out_mutex_).
+    std::atomic<std::uint64_t> packets_out_{0};
     std::atomic<bool> borrowable_{false};  // a waiting thread may take the role
     // Plain TCP: the socket, taken from Asio, and its registration with the poller.
     int fd_ = -1;
