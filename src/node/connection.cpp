@@ -305,7 +305,7 @@ void connection::give_read_role_back(role_return how) {
         want_lock.lock();
         wanted = std::exchange(want_fd_, -1);
         role_wanted_.store(false, std::memory_order_relaxed);
-        if (wanted >= 0) {
+        if (wanted >= 0 && how != role_return::ended) {
             if (how == role_return::armed) poller_->arm_read(reg_, false);
             how = role_return::lend;
         }
@@ -313,7 +313,7 @@ void connection::give_read_role_back(role_return how) {
     unsigned s = read_state_.load(std::memory_order_acquire), next = 0;
     do {
         next = s & ~role_reading;
-        if ((s & role_closing) != 0)
+        if ((s & role_closing) != 0 || how == role_return::ended)
             next = (next & ~role_closing) | role_closed;
         else if (how == role_return::lend)
             next |= role_lent;
@@ -473,10 +473,14 @@ node_detail::input_reader::outcome connection::wait_reading(
             input_ = stream_state::short_reads;
         else
             input_ = stream_state::none;
-        if (why)
+        if (why) {
+            // Nobody reads the link again (finish() comes through close()): a waiting
+            // thread that tried would find the same end of input at once, in a loop.
+            how = role_return::ended;
             close(why);
-        else
+        } else {
             how = role_return::lend;
+        }
         return outcome::read;
     }
 }

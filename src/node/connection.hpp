@@ -195,9 +195,10 @@ class connection : public std::enable_shared_from_this<connection>,
     enum class role_taken { no, free, lent };
     role_taken take_read_role(bool lent_too);
     // How the role goes back: with the poller's interest still armed (the strand's
-    // reads), armed again, or lent with the interest left disarmed until a waiting
-    // thread resumes reading or the lease's watch takes it back.
-    enum class role_return { armed, rearm, lend };
+    // reads), armed again, lent with the interest left disarmed until a waiting
+    // thread resumes reading or the lease's watch takes it back, or for good (the
+    // input ended; the link is closing).
+    enum class role_return { armed, rearm, lend, ended };
     void give_read_role_back(role_return how);
     // A waiting thread asks for the role while another reads: it is lent to it next,
     // and `wake_fd` written. False when another thread has asked already.

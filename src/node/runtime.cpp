@@ -383,15 +383,18 @@ void runtime::to_peer_locked(atom node, std::function<void(dist::connection&)> s
     dial_locked(node);
 }
 
-void runtime::connection_up_locked(peer& p, atom node, const std::shared_ptr<dist::connection>& c) {
+void runtime::connection_up_locked(
+    peer& p, atom node, const std::shared_ptr<dist::connection>& c,
+    std::vector<detail::unique_callback<std::error_code>>& connected) {
     p.conn = c;
     p.dial_attempt = 0;
     p.dial_socket.reset();
     for (auto& fn : p.pending)
         fn(*c);
     p.pending.clear();
+    // connect()'s callers are told once the connection has started (see finish_attempt).
     for (auto& w : p.waiters)
-        boost::asio::post(ex_, [w = std::move(w)]() mutable { w(std::error_code{}); });
+        connected.push_back(std::move(w));
     p.waiters.clear();
     notify_nodes_locked(node, true);
 }
@@ -492,6 +495,7 @@ void runtime::dial_locked(atom node) {
 void runtime::finish_attempt(atom node, attempt_id attempt, std::error_code ec,
                              std::shared_ptr<dist::connection> conn) {
     std::shared_ptr<dist::connection> replaced, stale;
+    std::vector<detail::unique_callback<std::error_code>> connected;
     {
         lock_t lock(mu_);
         if (!ec && !running_) ec = node_errc::node_closed;
@@ -509,7 +513,7 @@ void runtime::finish_attempt(atom node, attempt_id attempt, std::error_code ec,
                     notify_nodes_locked(node, false);
                     [[fallthrough]];
                 case connection_registry::outcome::up:
-                    connection_up_locked(peers_[node], node, conn);
+                    connection_up_locked(peers_[node], node, conn, connected);
                     break;
             }
         } else {
@@ -531,6 +535,10 @@ void runtime::finish_attempt(atom node, attempt_id attempt, std::error_code ec,
     } else if (conn && !ec) {
         conn->start();
     }
+    // After start(): a caller that goes on to wait for a reply on the connection finds
+    // it started, so it can read the reply itself (read_while_waiting).
+    for (auto& w : connected)
+        boost::asio::post(ex_, [w = std::move(w)]() mutable { w(std::error_code{}); });
     if (replaced) replaced->close(make_error_code(node_errc::noconnection));
 }
 

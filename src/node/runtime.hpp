@@ -176,7 +176,9 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     void dial_locked(atom node);
     void finish_attempt(atom node, attempt_id attempt, std::error_code ec,
                         std::shared_ptr<dist::connection> conn);
-    void connection_up_locked(peer& p, atom node, const std::shared_ptr<dist::connection>& c);
+    // `connected` receives connect()'s waiting callbacks, to be run once `c` has started.
+    void connection_up_locked(peer& p, atom node, const std::shared_ptr<dist::connection>& c,
+                              std::vector<detail::unique_callback<std::error_code>>& connected);
     void connection_down_locked(atom node);
     void notify_nodes_locked(atom node, bool up);
 
