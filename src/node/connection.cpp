@@ -10,6 +10,7 @@
 #include <array>
 #include <cerrno>
 #include <thread>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
