@@ -302,16 +302,20 @@ std::shared_ptr<dist::connection> runtime::open_connection(dist::dist_stream str
 void runtime::accept_next() {
     // With TLS the TCP socket lives inside its TLS stream; `sock` points at it and
     // keeps the stream alive, so the plain and TLS paths hold sockets alike.
-    std::shared_ptr<dist::tls_stream> tls = tls_ ? tls_->server_stream(ex_) : nullptr;
+    // Each accepted socket is used on a strand of its own, as a dial's is: shutdown()
+    // closes it there, never beside on_accepted() on another I/O thread.
+    const boost::asio::any_io_executor strand = boost::asio::make_strand(ex_);
+    std::shared_ptr<dist::tls_stream> tls = tls_ ? tls_->server_stream(strand) : nullptr;
     auto sock = tls ? std::shared_ptr<tcp::socket>(tls, &tls->next_layer())
-                    : std::make_shared<tcp::socket>(ex_);
+                    : std::make_shared<tcp::socket>(strand);
     acceptor_->async_accept(
         *sock, [self = shared_from_this(), sock, tls](const boost::system::error_code& ec) {
             if (ec) {
                 if (ec == boost::asio::error::operation_aborted || !self->running_) return;
                 self->log_->warn("node {}: accept failed: {}", self->name().name(), ec.message());
             } else {
-                self->on_accepted(sock, tls);
+                boost::asio::dispatch(sock->get_executor(),
+                                      [self, sock, tls] { self->on_accepted(sock, tls); });
             }
             if (self->running_) self->accept_next();
         });
