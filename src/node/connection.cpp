@@ -54,9 +54,6 @@ constexpr unsigned role_lent = 8;
 // A lent read role that its waiting thread has not come back to for this long goes
 // back to the poller: other mailboxes' input waits no longer than about twice this.
 constexpr auto lease_period = std::chrono::milliseconds(1);
-// A poll that reports input sooner than this found it there already (the call itself
-// takes about a microsecond).
-constexpr auto waited_input = std::chrono::microseconds(3);
 // Packets one coalesced read must complete for the input to count as a stream still.
 constexpr std::uint64_t stream_packets = 4;
 // Input that comes this soon after the last read, unasked, is taken for a stream.
@@ -89,12 +86,6 @@ timespec time_left(const std::optional<std::chrono::steady_clock::time_point>& d
     limit.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
     limit.tv_nsec = static_cast<long>(ns % 1'000'000'000);
     return limit;
-}
-
-// Consumes an eventfd's wake-ups.
-void drain(int event_fd) {
-    std::uint64_t count = 0;
-    [[maybe_unused]] const auto r = ::read(event_fd, &count, sizeof count);
 }
 
 }  // namespace
@@ -321,8 +312,7 @@ void connection::give_read_role_back(role_return how) {
     } while (!read_state_.compare_exchange_weak(s, next, std::memory_order_acq_rel));
     if (wanted >= 0) {
         // Under want_mu_: the thread deregisters under it, so the fd is still its own.
-        const std::uint64_t one = 1;
-        [[maybe_unused]] const auto n = ::write(wanted, &one, sizeof one);
+        node_detail::signal_wake_fd(wanted);
     }
     if ((s & role_closing) != 0) {
         // finish() waited for the reader: the socket can close now.
@@ -403,7 +393,7 @@ node_detail::input_reader::outcome connection::wait_reading(
             const int ready = ::ppoll(&wake, 1, deadline ? &limit : nullptr, nullptr);
             drop_want(wake_fd);
             if (ready == 0) return outcome::timed_out;
-            drain(wake_fd);
+            node_detail::drain_wake_fd(wake_fd);
             return outcome::woken;
         }
         drop_want(wake_fd);
@@ -431,7 +421,7 @@ node_detail::input_reader::outcome connection::wait_reading(
         (!deadline || *deadline - std::chrono::steady_clock::now() > opts_.read_coalescing);
     if (coalesced) std::this_thread::sleep_for(opts_.read_coalescing);
     for (;;) {
-        bool waiting = read_first;
+        // How long the input was waited for (none when read without a poll).
         auto waited = std::chrono::steady_clock::duration::zero();
         if (!read_first) {
             const auto polled = std::chrono::steady_clock::now();
@@ -439,10 +429,9 @@ node_detail::input_reader::outcome connection::wait_reading(
             const int ready = ::ppoll(fds, 2, deadline ? &limit : nullptr, nullptr);
             if (ready == 0) return outcome::timed_out;
             if (ready < 0) return outcome::woken;  // a signal: the caller looks again
-            if (fds[1].revents != 0) drain(wake_fd);
+            if (fds[1].revents != 0) node_detail::drain_wake_fd(wake_fd);
             if (fds[0].revents == 0) return outcome::woken;
             waited = std::chrono::steady_clock::now() - polled;
-            waiting = waited < waited_input;
         }
         struct waiter_flag {
             waiter_flag() { reading_for_waiter_now = true; }
@@ -470,7 +459,7 @@ node_detail::input_reader::outcome connection::wait_reading(
             input_ = stream_state::none;
         else if (filled)
             input_ = stream_state::full_reads;
-        else if (waiting || waited < stream_gap)
+        else if (waited < stream_gap)
             input_ = stream_state::short_reads;
         else
             input_ = stream_state::none;

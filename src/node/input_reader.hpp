@@ -4,7 +4,10 @@
 // hand-over between threads on every request/reply exchange.
 #pragma once
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdint>
 #include <optional>
 
 namespace otp::node_detail {
@@ -26,5 +29,17 @@ class input_reader {
   protected:
     ~input_reader() = default;
 };
+
+/// Wakes the thread waiting on the eventfd `wake_fd` (see input_reader::wait_reading).
+inline void signal_wake_fd(int wake_fd) noexcept {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(wake_fd, &one, sizeof one);
+}
+
+/// Consumes the wake-ups an eventfd has collected.
+inline void drain_wake_fd(int wake_fd) noexcept {
+    std::uint64_t count = 0;
+    [[maybe_unused]] const auto n = ::read(wake_fd, &count, sizeof count);
+}
 
 }  // namespace otp::node_detail

@@ -45,8 +45,7 @@ mailbox_state::mailbox_state(std::shared_ptr<void> k, std::weak_ptr<runtime> r, 
 void mailbox_state::notify_reading_waiter_locked() {
     // Written under mu_: the waiter deregisters under it, so the fd is still its own.
     if (reading_waiter_fd_ < 0 || reading_waiter_ == std::this_thread::get_id()) return;
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto n = ::write(reading_waiter_fd_, &one, sizeof one);
+    signal_wake_fd(reading_waiter_fd_);
 }
 
 void mailbox_state::complete(waiter& w, std::error_code ec, envelope&& e, bool* wake_owed) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <future>
+#include <iterator>
 
 #include <spdlog/spdlog.h>
 
@@ -393,8 +394,8 @@ void runtime::connection_up_locked(
         fn(*c);
     p.pending.clear();
     // connect()'s callers are told once the connection has started (see finish_attempt).
-    for (auto& w : p.waiters)
-        connected.push_back(std::move(w));
+    connected.insert(connected.end(), std::make_move_iterator(p.waiters.begin()),
+                     std::make_move_iterator(p.waiters.end()));
     p.waiters.clear();
     notify_nodes_locked(node, true);
 }
