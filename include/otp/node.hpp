@@ -81,11 +81,12 @@ struct node_options {
     bool read_while_waiting = true;
     /// A thread reading for a blocked receive (read_while_waiting) that gets a stream
     /// (small reads of input it did not ask for, in quick succession) lets this long
-    /// pass before each read: it reads more per system call, and the sender, no longer
-    /// woken per packet, writes more per call. Costs a stream up to this much delay
-    /// (plus the system's timer slack). Input on a link that something was sent on
-    /// since its last read is taken for replies, never for a stream. 0: off.
-    std::chrono::microseconds read_coalescing{100};
+    /// pass before each read: it reads more per system call, and the sender does not
+    /// wake it per packet (docs/performance.md: 300-750 us suit a BEAM source best). Costs
+    /// a stream up to this much delay (plus the system's timer slack). Input on a link
+    /// that something was sent on since its last read is taken for replies, never for a
+    /// stream. 0: off.
+    std::chrono::microseconds read_coalescing{500};
     /// Run on the application's executor instead (the application runs it, and keeps
     /// it running until the node is closed).
     std::optional<boost::asio::any_io_executor> executor;

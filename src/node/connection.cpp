@@ -76,16 +76,16 @@ struct cork_state {
 };
 thread_local cork_state cork;
 
+timespec as_timespec(std::chrono::steady_clock::duration d) {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+    return {static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+}
+
 // What is left until `deadline`, for ppoll (zero once it has passed).
 timespec time_left(const std::optional<std::chrono::steady_clock::time_point>& deadline) {
-    timespec limit{};
-    if (!deadline) return limit;
-    const auto left = std::max(*deadline - std::chrono::steady_clock::now(),
-                               std::chrono::steady_clock::duration::zero());
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-    limit.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
-    limit.tv_nsec = static_cast<long>(ns % 1'000'000'000);
-    return limit;
+    if (!deadline) return {};
+    return as_timespec(std::max(*deadline - std::chrono::steady_clock::now(),
+                                std::chrono::steady_clock::duration::zero()));
 }
 
 }  // namespace
@@ -419,7 +419,14 @@ node_detail::input_reader::outcome connection::wait_reading(
     const bool coalesced =
         read_first && input_ == stream_state::short_reads && opts_.read_coalescing.count() > 0 &&
         (!deadline || *deadline - std::chrono::steady_clock::now() > opts_.read_coalescing);
-    if (coalesced) std::this_thread::sleep_for(opts_.read_coalescing);
+    if (coalesced) {
+        // Sleeps on the thread's own eventfd, not on the socket: a sender that finds
+        // nobody polling its peer's socket writes on without waking anyone, and a
+        // delivery or a close for this thread ends the wait early.
+        pollfd wake{wake_fd, POLLIN, 0};
+        const timespec limit = as_timespec(opts_.read_coalescing);
+        if (::ppoll(&wake, 1, &limit, nullptr) > 0) node_detail::drain_wake_fd(wake_fd);
+    }
     for (;;) {
         // How long the input was waited for (none when read without a poll).
         auto waited = std::chrono::steady_clock::duration::zero();
