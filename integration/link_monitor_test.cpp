@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "otp/node.hpp"
+#include "otp/rpc.hpp"
 #include "otp/text.hpp"
 #include "support/erl_peer.hpp"
 #include "support/signals.hpp"
@@ -621,6 +622,32 @@ TEST_F(MonitorWithErl, MonitoredMailboxDemonitorsWhenItCloses) {
     m.close();
     EXPECT_TRUE(
         wait_until([&] { return monitored_by() == tuple(atom("monitored_by"), list()); }, 10s));
+}
+
+TEST_F(MonitorWithErl, ACallsMonitorGoesAwayWhenNothingFollowsTheCall) {
+    // rpc_call monitors rex and sends its DEMONITOR_P lazily, in front of whatever the
+    // caller's node sends next. When nothing follows, it must still leave soon. Watched
+    // from another node, whose link carries nothing for the caller's.
+    auto watcher = make_node("watcher");
+    auto ctl = watcher->create_mailbox();
+    const pid p = puppet(ctl);
+    const term rex =
+        cmd(ctl, p, tuple(atom("apply"), atom("erlang"), atom("whereis"), list(atom("rex"))));
+    ASSERT_TRUE(rex.as_pid());
+    auto caller = make_node("caller");
+    auto m = caller->create_mailbox();
+    auto callers_monitors = [&] {
+        const term r = cmd(ctl, p,
+                           tuple(atom("apply"), atom("erlang"), atom("process_info"),
+                                 list(rex, atom("monitored_by"))));
+        int n = 0;
+        for (const term& who : *(*r.as_tuple())[1].as_list())
+            if (auto q = who.as_pid(); q && q->node == caller->name()) ++n;
+        return n;
+    };
+    ASSERT_EQ(callers_monitors(), 0);
+    ASSERT_EQ(rpc_call(m, erl(), atom("erlang"), atom("node"), list(), 10s).value(), term(erl()));
+    EXPECT_TRUE(wait_until([&] { return callers_monitors() == 0; }, 10s));
 }
 
 }  // namespace

@@ -42,6 +42,8 @@ bool is_down_for(const term& m, const reference& mref) {
 // had fired already, so the queue is searched only then.
 void end_call(node_detail::runtime& rt, const std::shared_ptr<node_detail::mailbox_state>& caller,
               const reference& mref, const std::optional<reference>& alias) {
+    // The DEMONITOR_P rides with the next packet on the link (likely the next call).
+    dist::lazy_send later;
     if (!rt.demonitor(caller, mref))
         caller->remove_if([&](const envelope& e) { return is_down_for(e.message, mref); });
     if (alias) rt.unalias(caller, *alias);
