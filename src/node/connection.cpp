@@ -3,6 +3,7 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <sys/uio.h>
@@ -52,8 +53,8 @@ constexpr unsigned role_closing = 2;
 constexpr unsigned role_closed = 4;
 constexpr unsigned role_lent = 8;
 // A lent read role that its waiting thread has not come back to for this long goes
-// back to the poller: other mailboxes' input waits no longer than about twice this.
-constexpr auto lease_period = std::chrono::milliseconds(1);
+// back to the poller: other mailboxes' input waits no longer than about this.
+constexpr auto lease_period = std::chrono::microseconds(1000);
 // Packets one coalesced read must complete for the input to count as a stream still.
 constexpr std::uint64_t stream_packets = 4;
 // Input that comes this soon after the last read, unasked, is taken for a stream.
@@ -110,8 +111,7 @@ connection::connection(dist_stream s, handshake_result hs, connection_options op
       read_size_(quiet_read),
       lazy_timer_(strand_),
       ticker_(strand_),
-      flush_timer_(strand_),
-      lease_timer_(strand_) {
+      flush_timer_(strand_) {
     opts_.log = logger_or_null(opts_.log);
     if (opts_.tick_intensity < 1) opts_.tick_intensity = 4;
     if (stream_.tls() == nullptr) {
@@ -132,6 +132,10 @@ connection::~connection() {
     if (fd_ >= 0 && !finished_) {
         if (poller_) poller_->remove(reg_);
         ::close(fd_);
+    }
+    if (lease_fd_ >= 0 && !finished_) {
+        if (poller_) poller_->remove(lease_reg_);
+        ::close(lease_fd_);
     }
 }
 
@@ -160,7 +164,9 @@ void connection::start() {
             }
             self->poller_->arm_read(self->reg_, true);
             if (self->write_blocked_) self->poller_->arm_write(self->reg_);
-            self->borrowable_.store(true, std::memory_order_release);
+            // Lent only with an alarm to take it back: without one, the I/O thread
+            // does all reading.
+            if (self->start_lease_alarm()) self->borrowable_.store(true, std::memory_order_release);
         }
         self->tick();
     });
@@ -307,6 +313,8 @@ void connection::give_read_role_back(role_return how) {
             how = role_return::lend;
         }
     }
+    // Set while this thread holds the role, so the timerfd is still open.
+    if (how == role_return::lend) set_lease_alarm();
     unsigned s = read_state_.load(std::memory_order_acquire), next = 0;
     do {
         next = s & ~role_reading;
@@ -328,7 +336,6 @@ void connection::give_read_role_back(role_return how) {
     // Another thread may have taken the role meanwhile and disarmed the interest; it
     // arms it again when it is done, and an extra report finds the role taken.
     if (how == role_return::rearm) rearm_read();
-    if (how == role_return::lend) watch_lease();
 }
 
 bool connection::want_read_role(int wake_fd) {
@@ -346,38 +353,53 @@ void connection::drop_want(int wake_fd) {
     role_wanted_.store(false, std::memory_order_relaxed);
 }
 
-void connection::watch_lease() {
-    if (lease_watched_.exchange(true)) return;
-    boost::asio::post(strand_, [self = shared_from_this()] {
-        self->lease_seen_ = self->lease_epoch_.load(std::memory_order_relaxed);
-        self->next_lease_check();
-    });
-}
-
-void connection::next_lease_check() {
-    lease_timer_.expires_after(lease_period);
-    lease_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-        if (!ec) self->check_lease();
-    });
-}
-
-void connection::check_lease() {
-    if (ending()) return;
-    const auto epoch = lease_epoch_.load(std::memory_order_relaxed);
-    unsigned s = read_state_.load(std::memory_order_acquire);
-    if ((s & role_lent) != 0 && epoch == lease_seen_ &&
-        read_state_.compare_exchange_strong(s, s & ~role_lent, std::memory_order_acq_rel)) {
-        // The waiting thread did not come back: the poller watches the socket again
-        // (arming it reports input that is already there).
-        rearm_read();
+struct connection::lease_alarm final : poll_target {
+    explicit lease_alarm(std::weak_ptr<connection> c) : link(std::move(c)) {}
+    void on_poll(bool) override {
+        if (auto c = link.lock()) c->on_lease_alarm();
     }
-    lease_seen_ = epoch;
-    // Watched only while lent: a thread blocked in a long read needs no timer, and
-    // lends again (restarting the watch) when it is done.
-    if ((read_state_.load() & role_lent) != 0) return next_lease_check();
-    lease_watched_.store(false);
-    // A lend that saw the watch still running must not be left unwatched.
-    if ((read_state_.load() & role_lent) != 0 && !lease_watched_.exchange(true)) next_lease_check();
+    std::weak_ptr<connection> link;
+};
+
+bool connection::start_lease_alarm() {
+    lease_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (lease_fd_ < 0) return false;
+    lease_target_ = std::make_shared<lease_alarm>(weak_from_this());
+    if (poller_->add(lease_fd_, lease_target_, lease_reg_, false)) {
+        ::close(lease_fd_);
+        lease_fd_ = -1;
+        return false;
+    }
+    poller_->arm_read(lease_reg_, true);
+    return true;
+}
+
+void connection::set_lease_alarm() {
+    // One-shot; setting it again moves it, so a busy stream keeps it ahead of itself.
+    // Moved only once it is due within half a period: each move reprograms a timer
+    // (costly on a virtual machine), and a lend every few microseconds need not pay it.
+    // The lease still goes back between half a period and a period after the last lend.
+    const auto now = std::chrono::steady_clock::now();
+    if (lease_due_ - now > lease_period / 2) return;
+    lease_due_ = now + lease_period;
+    itimerspec when{};
+    when.it_value = as_timespec(lease_due_.time_since_epoch());
+    ::timerfd_settime(lease_fd_, TFD_TIMER_ABSTIME, &when, nullptr);
+}
+
+void connection::on_lease_alarm() {
+    boost::asio::dispatch(strand_, [self = shared_from_this()] {
+        if (self->ending()) return;
+        std::uint64_t expirations = 0;
+        // Emptied so that the edge-triggered interest reports the next one.
+        [[maybe_unused]] const auto n = ::read(self->lease_fd_, &expirations, sizeof expirations);
+        unsigned s = self->read_state_.load(std::memory_order_acquire);
+        // A lend just after the alarm went off is taken back early: harmless, the
+        // thread's next wait takes the role from the poller again.
+        if ((s & role_lent) != 0 &&
+            self->read_state_.compare_exchange_strong(s, s & ~role_lent, std::memory_order_acq_rel))
+            self->rearm_read();  // arming reports input that is already there
+    });
 }
 
 node_detail::input_reader::outcome connection::wait_reading(
@@ -405,7 +427,6 @@ node_detail::input_reader::outcome connection::wait_reading(
     }
     // What arrives now is this thread's to read: the I/O thread is not woken for it.
     if (taken == role_taken::free) poller_->arm_read(reg_, false);
-    lease_epoch_.fetch_add(1, std::memory_order_relaxed);
     // After a read the role is lent, not given back: the thread is likely to wait
     // again as soon as it has handled what it read (a stream, or its next request's
     // reply), and saves disarming and arming the interest each time.
@@ -893,7 +914,6 @@ void connection::finish(std::error_code why) {
     ticker_.cancel();
     flush_timer_.cancel();
     lazy_timer_.cancel();
-    lease_timer_.cancel();
     // A thread reading the socket on its own must be done with it before it closes
     // (its number could be reused at once); it calls finish_closed() when it is.
     finish_why_ = why;
@@ -914,6 +934,10 @@ void connection::finish_closed(std::error_code why) {
     } else if (fd_ >= 0) {
         if (poller_) poller_->remove(reg_);
         ::close(fd_);
+        if (lease_fd_ >= 0) {
+            if (poller_) poller_->remove(lease_reg_);
+            ::close(lease_fd_);
+        }
     }
     opts_.log->info("dist: connection to {} closed: {}", peer_.name(), why.message());
     // The handler goes with the call: it may own us, and we must not own it any more.

@@ -109,9 +109,9 @@ class lazy_send {
 /// usually the strand, when the poller reports input; a thread blocked in a receive
 /// may take it instead (wait_reading), disarm the poller's interest and read on its
 /// own. After a read that thread keeps the role lent, the interest still disarmed, so
-/// that its next wait reads at once; a watch on the strand takes a lease back that is
-/// not resumed within about a millisecond. A TLS link reads and writes through Asio,
-/// on the strand only.
+/// that its next wait reads at once; an alarm (a timerfd in the poller's set, set
+/// ahead by every lend) takes a lease back that is not resumed within about a
+/// millisecond. A TLS link reads and writes through Asio, on the strand only.
 class connection : public std::enable_shared_from_this<connection>,
                    public node_detail::input_reader,
                    public poll_target {
@@ -214,7 +214,7 @@ class connection : public std::enable_shared_from_this<connection>,
     role_taken take_read_role(bool lent_too);
     // How the role goes back: with the poller's interest still armed (the strand's
     // reads), armed again, lent with the interest left disarmed until a waiting
-    // thread resumes reading or the lease's watch takes it back, or for good (the
+    // thread resumes reading or the lease's alarm takes it back, or for good (the
     // input ended; the link is closing).
     enum class role_return { armed, rearm, lend, ended };
     void give_read_role_back(role_return how);
@@ -222,11 +222,14 @@ class connection : public std::enable_shared_from_this<connection>,
     // and `wake_fd` written. False when another thread has asked already.
     bool want_read_role(int wake_fd);
     void drop_want(int wake_fd);
-    // The lease's watch (strand): a role lent and not resumed for a whole
-    // lease_period goes back to the poller.
-    void watch_lease();
-    void next_lease_check();
-    void check_lease();
+    // The lease's alarm: set lease_period ahead by each lend (by the lending thread,
+    // which holds the role still, so the timerfd is open); when it goes off, a role
+    // still lent goes back to the poller (strand). A stream, lent again and again
+    // sooner than that, never sets it off: the I/O thread does not wake for it.
+    struct lease_alarm;
+    bool start_lease_alarm();  // strand, at start; false: no alarm, so no lending
+    void set_lease_alarm();
+    void on_lease_alarm();
     // Handles the packets in the read buffer; an error means the link must close.
     std::error_code consume();
     std::error_code consume_packets();
@@ -294,12 +297,12 @@ class connection : public std::enable_shared_from_this<connection>,
     // reader to give the role back), closed (nobody reads any more: the socket may be
     // closed), lent (nobody reads now; a waiting thread will, soon).
     std::atomic<unsigned> read_state_{0};
-    // The lease's watch: running (or posted), the waiting threads' resumptions, and the
-    // count the watch saw at its last check (strand).
-    boost::asio::steady_timer lease_timer_;
-    std::atomic<bool> lease_watched_{false};
-    std::atomic<std::uint32_t> lease_epoch_{0};
-    std::uint32_t lease_seen_ = 0;
+    // The lease's alarm (plain TCP): its timerfd, its registration with the poller
+    // (made by the strand before borrowable_ is set), and what the poller reports to.
+    int lease_fd_ = -1;
+    std::chrono::steady_clock::time_point lease_due_{};  // the role holder's
+    dist_poller::registration lease_reg_;
+    std::shared_ptr<poll_target> lease_target_;
     // The thread that asked for the role (want_read_role): its eventfd, written under
     // want_mu_ (it deregisters under it), and whether there is one.
     std::mutex want_mu_;

@@ -45,9 +45,10 @@ std::shared_ptr<dist_poller> dist_poller::create(const boost::asio::any_io_execu
 dist_poller::dist_poller(private_tag, const boost::asio::any_io_executor& ex, int epfd)
     : epfd_(epfd), desc_(ex, epfd) {}
 
-std::error_code dist_poller::add(int fd, std::weak_ptr<poll_target> target, registration& out) {
-    const int write_fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (write_fd < 0) return last_error();
+std::error_code dist_poller::add(int fd, std::weak_ptr<poll_target> target, registration& out,
+                                 bool writable) {
+    const int write_fd = writable ? ::fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+    if (writable && write_fd < 0) return last_error();
     std::uint64_t id = 0;
     {
         std::lock_guard lock(mu_);
@@ -59,10 +60,14 @@ std::error_code dist_poller::add(int fd, std::weak_ptr<poll_target> target, regi
     ev.data.u64 = id << 1;
     if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
         const auto ec = last_error();
-        ::close(write_fd);
+        if (writable) ::close(write_fd);
         std::lock_guard lock(mu_);
         targets_.erase(id);
         return ec;
+    }
+    if (!writable) {
+        out = {id, fd, -1};
+        return {};
     }
     ev.events = EPOLLONESHOT;  // disarmed
     ev.data.u64 = (id << 1) | write_bit;
@@ -92,8 +97,10 @@ void dist_poller::arm_write(const registration& r) const {
 void dist_poller::remove(registration& r) {
     if (!r.valid()) return;
     ::epoll_ctl(epfd_, EPOLL_CTL_DEL, r.fd, nullptr);
-    ::epoll_ctl(epfd_, EPOLL_CTL_DEL, r.write_fd, nullptr);
-    ::close(r.write_fd);
+    if (r.write_fd >= 0) {
+        ::epoll_ctl(epfd_, EPOLL_CTL_DEL, r.write_fd, nullptr);
+        ::close(r.write_fd);
+    }
     {
         std::lock_guard lock(mu_);
         targets_.erase(r.id);

@@ -49,7 +49,9 @@ class dist_poller : public std::enable_shared_from_this<dist_poller> {
     dist_poller& operator=(const dist_poller&) = delete;
 
     /// Registers `fd`, both interests disarmed; events go to `target` while it lives.
-    std::error_code add(int fd, std::weak_ptr<poll_target> target, registration& out);
+    /// `writable` false: the read interest only (no duplicate, arm_write not allowed).
+    std::error_code add(int fd, std::weak_ptr<poll_target> target, registration& out,
+                        bool writable = true);
     /// Arms (or, `on` false, disarms) the read interest; arming reports input already
     /// waiting.
     void arm_read(const registration& r, bool on) const;
