@@ -2,6 +2,8 @@
 // through the peer's `rex` server. Calls are guarded like OTP 24+'s gen:call: a monitor
 // on the callee and an alias (or a throwaway process) for the reply, so a reply after a
 // timeout or a lost connection is dropped instead of landing in the mailbox later.
+// The monitor's removal reaches the callee's node with the next packet sent there, or
+// within about a millisecond: sequential calls cost one write each.
 #pragma once
 
 #include <chrono>
