@@ -54,7 +54,7 @@ constexpr unsigned role_closed = 4;
 constexpr unsigned role_lent = 8;
 // A lent read role that its waiting thread has not come back to for this long goes
 // back to the poller: other mailboxes' input waits no longer than about this.
-constexpr auto lease_period = std::chrono::microseconds(1000);
+constexpr auto lease_period = std::chrono::milliseconds(1);
 // Packets one coalesced read must complete for the input to count as a stream still.
 constexpr std::uint64_t stream_packets = 4;
 // Input that comes this soon after the last read, unasked, is taken for a stream.
@@ -129,13 +129,14 @@ connection::connection(dist_stream s, handshake_result hs, connection_options op
 
 connection::~connection() {
     // Never started or never finished (finish_closed() closes it otherwise).
-    if (fd_ >= 0 && !finished_) {
-        if (poller_) poller_->remove(reg_);
-        ::close(fd_);
-    }
-    if (lease_fd_ >= 0 && !finished_) {
-        if (poller_) poller_->remove(lease_reg_);
-        ::close(lease_fd_);
+    if (!finished_) close_descriptors();
+}
+
+void connection::close_descriptors() {
+    for (auto [fd, reg] : {std::pair{&fd_, &reg_}, std::pair{&lease_fd_, &lease_reg_}}) {
+        if (*fd < 0) continue;
+        if (poller_) poller_->remove(*reg);
+        ::close(*fd);
     }
 }
 
@@ -380,7 +381,7 @@ void connection::set_lease_alarm() {
     // (costly on a virtual machine), and a lend every few microseconds need not pay it.
     // The lease still goes back between half a period and a period after the last lend.
     const auto now = std::chrono::steady_clock::now();
-    if (lease_due_ - now > lease_period / 2) return;
+    if (2 * (lease_due_ - now) > lease_period) return;
     lease_due_ = now + lease_period;
     itimerspec when{};
     when.it_value = as_timespec(lease_due_.time_since_epoch());
@@ -931,13 +932,8 @@ void connection::finish_closed(std::error_code why) {
     if (stream_.tls() != nullptr) {
         boost::system::error_code ignored;
         stream_.socket().close(ignored);
-    } else if (fd_ >= 0) {
-        if (poller_) poller_->remove(reg_);
-        ::close(fd_);
-        if (lease_fd_ >= 0) {
-            if (poller_) poller_->remove(lease_reg_);
-            ::close(lease_fd_);
-        }
+    } else {
+        close_descriptors();
     }
     opts_.log->info("dist: connection to {} closed: {}", peer_.name(), why.message());
     // The handler goes with the call: it may own us, and we must not own it any more.

@@ -228,6 +228,9 @@ class connection : public std::enable_shared_from_this<connection>,
     // sooner than that, never sets it off: the I/O thread does not wake for it.
     struct lease_alarm;
     bool start_lease_alarm();  // strand, at start; false: no alarm, so no lending
+    // Plain TCP: takes the socket and the lease's timerfd out of the poller and closes
+    // them (once nobody reads).
+    void close_descriptors();
     void set_lease_alarm();
     void on_lease_alarm();
     // Handles the packets in the read buffer; an error means the link must close.
