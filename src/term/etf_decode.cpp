@@ -316,11 +316,13 @@ bool decoder::atom_utf8(const std::uint8_t* s, std::size_t n, const std::uint8_t
 }
 
 bool decoder::atom_latin1(const std::uint8_t* s, std::size_t n, const std::uint8_t* at, atom& out) {
-    // ASCII names read the same in Latin-1 and UTF-8, so they share the cache; other
-    // Latin-1 names never match an entry's UTF-8 text and are simply not cached.
+    // Only ASCII names read the same in Latin-1 and UTF-8, so only they share the
+    // cache. Other Latin-1 bytes can still spell a cached UTF-8 name (E5 8E 9F is one
+    // character in UTF-8 and three in Latin-1): a hit counts only if it is ASCII, which
+    // is when its n bytes are n characters.
     const detail::atom_entry* hit;
     atom_slot& slot = find_atom(atoms_, s, n, hit);
-    if (hit != nullptr) {
+    if (hit != nullptr && hit->chars == n) {
         out = atom::from_entry(hit);
         return true;
     }

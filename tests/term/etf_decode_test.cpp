@@ -144,6 +144,37 @@ TEST(EtfDecode, Atoms) {
     EXPECT_EQ(dec(from_hex("837700")), term(atom()));
 }
 
+TEST(EtfDecode, Latin1AtomIsNotTheUtf8AtomWithTheSameBytes) {
+    // Bytes E5 8E 9F E5 AD 90 are '原子' in UTF-8 but six characters in Latin-1; erl
+    // gives 8377 06... for the first and re-encodes the second as 836400 06....
+    // Decoding the UTF-8 one first must not leave a cached answer for the Latin-1 one,
+    // in a term or in an atom-only position (a pid's node).
+    const term utf8 = dec(from_hex("837706E58E9FE5AD90"));
+    ASSERT_EQ(utf8, term(atom("\xE5\x8E\x9F\xE5\xAD\x90")));
+    const term six(atom("\xC3\xA5\xC2\x8E\xC2\x9F\xC3\xA5\xC2\xAD\xC2\x90"));
+    EXPECT_EQ(dec(from_hex("837306E58E9FE5AD90")), six);
+    EXPECT_EQ(dec(from_hex("83640006E58E9FE5AD90")), six);
+    EXPECT_EQ(dec(from_hex("836C00000002770161"
+                           "7306E58E9FE5AD90"
+                           "6A")),
+              list(atom("a"), six));
+    EXPECT_EQ(dec(from_hex("836C00000002"
+                           "7706E58E9FE5AD90"
+                           "7306E58E9FE5AD90"
+                           "6A")),
+              list(utf8, six));
+    const term p =
+        dec(from_hex("8358"
+                     "7306E58E9FE5AD90"
+                     "000000010000000000000001"));
+    ASSERT_TRUE(p.as_pid());
+    EXPECT_EQ(p.as_pid()->node, *six.as_atom());
+    decode_options zc;
+    zc.zero_copy = true;
+    EXPECT_EQ(dec(from_hex("837306E58E9FE5AD90"), zc), six);
+    EXPECT_EQ(six.as_atom()->length(), 6u);
+}
+
 TEST(EtfDecode, AtomLimits) {
     // 255 characters are fine in every tag, 256 are not.
     bytes a255 = from_hex("836400FF");
