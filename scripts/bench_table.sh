@@ -5,7 +5,8 @@
 # ei and otpcpp (blocking and async styles) in one interleaved run, every client's
 # peak RSS recorded the same way (scripts/bench_rss.sh), then bigbin and pingpong
 # again beside a raw loopback TCP transfer of the same bytes. Needs the anchors'
-# dependencies (scripts/install-deps.sh --bench). Environment: RUNS (default 3),
+# dependencies (scripts/install-deps.sh --bench). Also prints the bench peer's CPU per
+# message in the same runs (scripts/bench_rss.sh measures it). Environment: RUNS (default 3),
 # WORKDIR (default a fresh temporary copy of the harness), OUT_DIR (default WORKDIR).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -37,5 +38,14 @@ python3 summarize.py "$out/results_tcp.jsonl" --base rawtcp
 echo "peak RSS (kB), median per impl and workload:"
 jq -rs 'group_by(.impl + " " + .workload)[] | select(.[0].peak_rss_kb != null)
         | "\(.[0].impl) \(.[0].workload) \([.[].peak_rss_kb] | sort | .[length/2|floor])"' \
+    "$out/results_full.jsonl"
+# The peer's CPU in the same runs: a workload whose peer is busy for the whole run at
+# the same CPU per message whoever the client is has reached the peer's ceiling.
+echo "bench peer's CPU: median µs per message, and busy share (its CPU / the client's secs):"
+jq -rs 'map(select(.ok == true and .peer_cpu_s != null and .secs > 0))
+        | group_by(.impl + " " + .workload)[]
+        | ([.[] | .peer_cpu_s * 1e6 / .n] | sort | .[length/2|floor]) as $us
+        | ([.[] | .peer_cpu_s / .secs] | sort | .[length/2|floor]) as $busy
+        | "\(.[0].impl) \(.[0].workload) \($us * 100 | round / 100) µs/msg busy \($busy * 100 | round / 100)"' \
     "$out/results_full.jsonl"
 echo "results in $out"
