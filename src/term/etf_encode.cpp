@@ -32,6 +32,18 @@ class byte_sink {
         return out_.data() + pos_;
     }
     void advance(std::size_t n) noexcept { pos_ += n; }
+    // Appends n bytes. Without room for them, the slack is cut off and the bytes are
+    // inserted, not first zero-filled by resize and then overwritten: for a large
+    // binary that fill cost as much as the copy itself.
+    void append(const std::uint8_t* src, std::size_t n) {
+        if (out_.size() - pos_ >= n) {
+            std::memcpy(out_.data() + pos_, src, n);
+        } else {
+            out_.resize(pos_);
+            out_.insert(out_.end(), src, src + n);
+        }
+        pos_ += n;
+    }
     void put(std::uint8_t b) {
         *need(1) = b;
         ++pos_;
@@ -377,12 +389,12 @@ void encoder<Sink>::put_binary(const detail::binary_node* b) {
     if constexpr (counting) {
         out_.add(h + b->size);
     } else {
-        std::uint8_t* p = out_.need(h + b->size);
+        std::uint8_t* p = out_.need(h);
         p[0] = bits ? bit_binary_ext : binary_ext;
         store_be32(p + 1, static_cast<std::uint32_t>(b->size));
         if (bits) p[5] = b->bits;
-        if (b->size != 0) std::memcpy(p + h, b->data, b->size);
-        out_.advance(h + b->size);
+        out_.advance(h);
+        if (b->size != 0) out_.append(b->data, b->size);
     }
 }
 
