@@ -429,10 +429,14 @@ void runtime::start_dial(atom node, attempt_id attempt) {
     auto sock = tls ? std::shared_ptr<tcp::socket>(tls, &tls->next_layer())
                     : std::make_shared<tcp::socket>(strand);
     {
+        // An accepted connection from the node may have superseded this attempt before
+        // it started. finish_attempt takes mu_ itself, so it runs after the unlock.
         lock_t lock(mu_);
         auto it = peers_.find(node);
-        if (it == peers_.end() || it->second.dial_attempt != attempt)
+        if (it == peers_.end() || it->second.dial_attempt != attempt) {
+            lock.unlock();
             return finish_attempt(node, attempt, make_error_code(handshake_errc::nok), nullptr);
+        }
         it->second.dial_socket = sock;
     }
     // Pending steps hold the runtime weakly: a node closing does not wait for them.
