@@ -212,8 +212,11 @@ void connection::read() {
     prepare_buffer();
     auto on_read = boost::asio::bind_executor(
         strand_, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+            // Also on success: a TLS read can still complete with bytes the TLS layer had
+            // decrypted before finish(), whose shutdown does not cancel it, and by then
+            // the handler is gone.
+            if (self->ending()) return;
             if (ec) {
-                if (self->ending()) return;
                 const std::error_code why = self->stream_error(ec);
                 if (why != dist_errc::closed)
                     self->opts_.log->warn("dist: closing connection to {}: {}", self->peer_.name(),
