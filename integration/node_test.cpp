@@ -89,6 +89,42 @@ TEST_F(NodeWithErl, MessagesToNamesAndPidsBothWays) {
     EXPECT_EQ(r->sender, p);
 }
 
+TEST_F(NodeWithErl, LargeBinariesArriveWhole) {
+    // Binaries of 64 KiB or more go out from the term's own storage when the link is
+    // idle (one gathered write), and are copied into the queue in a burst: both ways
+    // erl must get the same bytes, to a name and to a pid.
+    auto n = make_node();
+    auto m = n->create_mailbox();
+    const term echo = rpc(m, "otpcpp_itest", "start_echo", list(atom("echo_big")));
+    ASSERT_TRUE(echo.is_pid());
+    std::vector<std::uint8_t> bytes(3u << 20);
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = static_cast<std::uint8_t>(i * 31 + (i >> 16));
+    const term whole = binary(bytes);
+    const term part = *sub_binary(whole, 12'345, 1u << 20);
+    const term bits = bitstring(std::span(bytes).first(100'000), 3);
+    std::vector<term> many;  // more than one packet's worth of left-out binaries
+    for (int i = 0; i < 20; ++i)
+        many.push_back(binary(std::vector<std::uint8_t>(65'536 + i, static_cast<std::uint8_t>(i))));
+    const std::vector<term> messages = {whole, tuple(atom("two"), part, binary("small"), bits),
+                                        make_list(many), tuple(1, whole, part)};
+    const auto echoed = [&](const term& x) {
+        auto r = m.receive(30s);
+        ASSERT_TRUE(r) << r.error().message();
+        EXPECT_TRUE(r->message == tuple(atom("echo"), echo, x)) << "not the same bytes";
+    };
+    for (const term& x : messages) {
+        m.send(atom("echo_big"), erl(), tuple(m.self(), x));
+        echoed(x);
+        m.send(*echo.as_pid(), tuple(m.self(), x));
+        echoed(x);
+    }
+    for (const term& x : messages)
+        m.send(*echo.as_pid(), tuple(m.self(), x));
+    for (const term& x : messages)
+        echoed(x);
+}
+
 TEST_F(NodeWithErl, AliasesReceiveUntilDeactivated) {
     auto n = make_node();
     auto m = n->create_mailbox();

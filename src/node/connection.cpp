@@ -581,6 +581,11 @@ std::vector<std::uint8_t>& connection::scratch() {
     return buf;
 }
 
+etf_detail::splice_list& connection::scratch_splices() {
+    thread_local etf_detail::splice_list splices;
+    return splices;
+}
+
 std::vector<std::uint8_t> connection::fresh_buffer_locked() {
     if (!spare_.empty()) {
         auto b = std::move(spare_.back());
@@ -593,38 +598,71 @@ std::vector<std::uint8_t> connection::fresh_buffer_locked() {
     return b;
 }
 
-bool connection::write_now_locked(std::vector<std::uint8_t>& packet, bool gathered) {
+bool connection::write_now_locked(std::vector<std::uint8_t>& packet, bool gathered,
+                                  etf_detail::splice_list* splices) {
     // Only a plain TCP link that nobody writes to, and only a packet that does not
     // follow another closely (unless it gathers several already): a burst is better
     // served by the writer's batches.
     const auto now = std::chrono::steady_clock::now();
     const bool spaced = gathered || now - last_enqueue_ > direct_write_gap;
     last_enqueue_ = now;
-    if (!spaced || writing_ || !queued_.empty() || stream_.tls() != nullptr) return false;
+    if (!spaced || writing_ || !queued_.empty() || stream_.tls() != nullptr) {
+        if (splices) etf_detail::materialize(packet, *splices);
+        return false;
+    }
+    // The packet's pieces between the splices, and the splices, in order.
+    std::array<iovec, 2 * etf_detail::splice_list::max_items + 1> iov;
+    std::size_t n_iov = 0, total = packet.size(), from = 0;
+    if (splices) {
+        for (const auto& x : splices->items) {
+            iov[n_iov++] = {packet.data() + from, x.at - from};
+            iov[n_iov++] = {const_cast<std::uint8_t*>(x.data), x.size};
+            from = x.at;
+            total += x.size;
+        }
+    }
+    iov[n_iov++] = {packet.data() + from, packet.size() - from};
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = n_iov;
     // Under out_mutex_ the socket is open: finish() marks the link closed under it
     // before closing the socket.
-    const ssize_t n = ::send(fd_, packet.data(), packet.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    const ssize_t n = ::sendmsg(fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
     last_enqueue_ = std::chrono::steady_clock::now();
-    if (n == static_cast<ssize_t>(packet.size())) return true;
+    if (n == static_cast<ssize_t>(total)) {
+        if (splices) splices->items.clear();
+        return true;
+    }
     // Whatever the socket did not take (or an error, which the writer then reports)
     // goes to the writer, first in line.
-    if (n > 0) packet.erase(packet.begin(), packet.begin() + n);
+    const std::size_t written = n > 0 ? static_cast<std::size_t>(n) : 0;
+    if (splices) {
+        etf_detail::materialize(packet, *splices, written);
+    } else if (written > 0) {
+        packet.erase(packet.begin(), packet.begin() + n);
+    }
     return false;
 }
 
-bool connection::enqueue(std::vector<std::uint8_t>& packet, bool gathered) {
+bool connection::enqueue(std::vector<std::uint8_t>& packet, bool gathered,
+                         etf_detail::splice_list* splices) {
     if (last_sent_raw != this || last_sent.expired()) {
         last_sent = weak_from_this();
         last_sent_raw = this;
     }
-    return queue(packet, gathered);
+    return queue(packet, gathered, splices);
 }
 
-bool connection::queue(std::vector<std::uint8_t>& packet, bool gathered) {
+bool connection::queue(std::vector<std::uint8_t>& packet, bool gathered,
+                       etf_detail::splice_list* splices) {
     bool start_writer = false, time_lazy = false;
     {
         std::lock_guard lock(out_mutex_);
         if (closed_) return false;
+        // Only a write from here can send left-out binaries from where they are: a
+        // packet that is held back or goes in front of others needs them copied in.
+        if (splices && (lazy_depth != 0 || !lazy_.empty() || cork.depth != 0))
+            etf_detail::materialize(packet, *splices);
         if (!packet.empty())
             packets_out_.store(packets_out_.load(std::memory_order_relaxed) + 1,
                                std::memory_order_relaxed);
@@ -647,7 +685,7 @@ bool connection::queue(std::vector<std::uint8_t>& packet, bool gathered) {
                 cork.held.insert(cork.held.end(), packet.begin(), packet.end());
                 return true;
             }
-            if (write_now_locked(packet, gathered)) return true;
+            if (write_now_locked(packet, gathered, splices)) return true;
             queued_bytes_ += packet.size();
             if (packet.size() > coalesce_limit / 2) {
                 // Large: queued as it is (the caller's buffer goes with it).

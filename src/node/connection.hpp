@@ -131,12 +131,19 @@ class connection : public std::enable_shared_from_this<connection>,
     /// appends to `out`, see packet_encoder) and queues it. Small packets cost no
     /// allocation: they are encoded into a per-thread buffer and copied into the queue.
     /// dist_errc::closed when the link has closed meanwhile: the packet is dropped.
+    /// Large binaries are written from the term's own storage when the link is idle.
     template <class Encode>
     std::error_code send_with(Encode&& encode) {
         std::vector<std::uint8_t>& packet = scratch();
         packet.clear();
-        if (auto ec = encode(encoder_, packet)) return ec;
-        if (!enqueue(packet)) return make_error_code(dist_errc::closed);
+        etf_detail::splice_list& splices = scratch_splices();
+        splices.items.clear();
+        {
+            packet_encoder::splicing into(splices);
+            if (auto ec = encode(encoder_, packet)) return ec;
+        }
+        if (!enqueue(packet, false, splices.items.empty() ? nullptr : &splices))
+            return make_error_code(dist_errc::closed);
         return {};
     }
     /// Holds the calling thread while more than the busy limit is queued, until the
@@ -178,18 +185,26 @@ class connection : public std::enable_shared_from_this<connection>,
     friend class write_cork;
     // The calling thread's encoding buffer.
     static std::vector<std::uint8_t>& scratch();
+    // The binaries the calling thread's packet left out (see packet_encoder::splicing).
+    static etf_detail::splice_list& scratch_splices();
     // Queues `packet`: copies a small one into the coalescing buffer, takes a large one.
     // False when the link has closed (the packet goes nowhere).
     // `gathered`: several packets a write_cork held back, written at once if they can.
-    bool enqueue(std::vector<std::uint8_t>& packet, bool gathered = false);
+    // `splices`: binaries left out of `packet`, written from where they are if the
+    // packet can go out at once, else copied in.
+    bool enqueue(std::vector<std::uint8_t>& packet, bool gathered = false,
+                 etf_detail::splice_list* splices = nullptr);
     // enqueue() past the bookkeeping of the sending thread; an empty packet writes
     // the lazy packets alone.
-    bool queue(std::vector<std::uint8_t>& packet, bool gathered);
+    bool queue(std::vector<std::uint8_t>& packet, bool gathered,
+               etf_detail::splice_list* splices = nullptr);
     // The lazy packets' time is up (strand).
     void flush_lazy();
-    // Writes `packet` to an idle plain link from the caller's thread; true when all of
-    // it went out, else what is left stays in `packet`. out_mutex_ held.
-    bool write_now_locked(std::vector<std::uint8_t>& packet, bool gathered);
+    // Writes `packet` (with its splices) to an idle plain link from the caller's
+    // thread; true when all of it went out, else what is left stays in `packet`, the
+    // splices copied in. out_mutex_ held.
+    bool write_now_locked(std::vector<std::uint8_t>& packet, bool gathered,
+                          etf_detail::splice_list* splices);
     // A buffer for coalescing (a recycled one when there is one); out_mutex_ held.
     std::vector<std::uint8_t> fresh_buffer_locked();
     // TLS: the stream reads through Asio (async_read_some).

@@ -199,6 +199,7 @@ result<signal> parse_signal(const message& m, atom peer) {
 
 namespace {
 const encode_options dist_terms{2, -1, 1000};
+thread_local etf_detail::splice_list* splicing_into = nullptr;
 // An op as the SMALL_INTEGER_EXT of a control tuple.
 constexpr std::uint8_t code(op o) noexcept {
     return static_cast<std::uint8_t>(o);
@@ -210,6 +211,7 @@ std::error_code packet_encoder::append_packet(std::vector<std::uint8_t>& out,
                                               WriteControl&& write_control,
                                               const term* payload) const {
     const std::size_t start = out.size();
+    const std::size_t had = splicing_into != nullptr ? splicing_into->items.size() : 0;
     out.resize(start + 4);
     if (header_) {
         // Header format with zero atom cache references: every atom inline.
@@ -220,18 +222,30 @@ std::error_code packet_encoder::append_packet(std::vector<std::uint8_t>& out,
     std::error_code ec = write_control(out);
     if (!ec && payload != nullptr) {
         if (!header_) out.push_back(131);
-        ec = encode_body_append(*payload, out, dist_terms).error();
+        ec = splicing_into != nullptr
+                 ? etf_detail::encode_body_append_spliced(*payload, out, dist_terms, *splicing_into)
+                       .error()
+                 : encode_body_append(*payload, out, dist_terms).error();
     }
     if (ec) {
         out.resize(start);
         return ec;
     }
-    const std::size_t len = out.size() - start - 4;
+    const std::size_t len =
+        out.size() - start - 4 + (splicing_into ? splicing_into->bytes_since(had) : 0);
     out[start] = static_cast<std::uint8_t>(len >> 24);
     out[start + 1] = static_cast<std::uint8_t>(len >> 16);
     out[start + 2] = static_cast<std::uint8_t>(len >> 8);
     out[start + 3] = static_cast<std::uint8_t>(len);
     return {};
+}
+
+packet_encoder::splicing::splicing(etf_detail::splice_list& splices) noexcept {
+    splicing_into = &splices;
+}
+
+packet_encoder::splicing::~splicing() {
+    splicing_into = nullptr;
 }
 
 std::error_code packet_encoder::append(std::vector<std::uint8_t>& out, const term& control,

@@ -9,6 +9,7 @@
 
 #include "node/packet_decoder.hpp"
 #include "otp/term.hpp"
+#include "term/etf_splice.hpp"
 
 namespace otp::dist {
 
@@ -156,6 +157,17 @@ class packet_encoder {
     /// As append() of make::alias_send.
     std::error_code append_alias_send(std::vector<std::uint8_t>& out, const pid& from,
                                       const reference& alias, const term& message) const;
+
+    /// While one lives, payloads this thread encodes leave their large binaries out of
+    /// the packet, recorded in `splices` for a gathered write (the u32 length counts
+    /// them). Not nestable.
+    class splicing {
+      public:
+        explicit splicing(etf_detail::splice_list& splices) noexcept;
+        ~splicing();
+        splicing(const splicing&) = delete;
+        splicing& operator=(const splicing&) = delete;
+    };
 
   private:
     // Frames what `write_control(out)` and the payload append: length, header, terms.

@@ -13,6 +13,7 @@
 
 #include "otp/etf.hpp"
 #include "term/etf_primitives.hpp"
+#include "term/etf_splice.hpp"
 #include "term/etf_tags.hpp"
 
 namespace otp {
@@ -24,8 +25,8 @@ using namespace etf_detail;
 // Output that grows geometrically; positions survive growth, pointers do not.
 class byte_sink {
   public:
-    explicit byte_sink(std::vector<std::uint8_t>& out)
-        : out_(out), start_(out.size()), pos_(out.size()) {}
+    explicit byte_sink(std::vector<std::uint8_t>& out, splice_list* splices = nullptr)
+        : out_(out), start_(out.size()), pos_(out.size()), splices_(splices) {}
     // Room for n bytes at the current position.
     std::uint8_t* need(std::size_t n) {
         if (out_.size() - pos_ < n) grow(n);
@@ -43,6 +44,15 @@ class byte_sink {
             out_.insert(out_.end(), src, src + n);
         }
         pos_ += n;
+    }
+    // A binary's bytes: appended, or left out and recorded when splicing.
+    void binary_bytes(const std::uint8_t* src, std::size_t n) {
+        if (splices_ != nullptr && n >= splices_->min_size &&
+            splices_->items.size() < splices_->max_items) {
+            splices_->items.push_back({pos_, src, n});
+            return;
+        }
+        append(src, n);
     }
     void put(std::uint8_t b) {
         *need(1) = b;
@@ -64,6 +74,7 @@ class byte_sink {
     std::vector<std::uint8_t>& out_;
     std::size_t start_;
     std::size_t pos_;
+    splice_list* splices_;
 };
 
 // Counts instead of writing (encoded_size).
@@ -394,7 +405,7 @@ void encoder<Sink>::put_binary(const detail::binary_node* b) {
         store_be32(p + 1, static_cast<std::uint32_t>(b->size));
         if (bits) p[5] = b->bits;
         out_.advance(h);
-        if (b->size != 0) out_.append(b->data, b->size);
+        if (b->size != 0) out_.binary_bytes(b->data, b->size);
     }
 }
 
@@ -785,15 +796,18 @@ bool append_compressed(const std::uint8_t* body, std::size_t len, int level,
 }
 
 result<std::size_t> encode_impl(const term& t, std::vector<std::uint8_t>& out,
-                                const encode_options& opt, bool with_version) {
+                                const encode_options& opt, bool with_version,
+                                splice_list* splices = nullptr) {
     const std::size_t start = out.size();
+    const std::size_t had = splices != nullptr ? splices->items.size() : 0;
     const bool compress = with_version && opt.compressed > 0 && opt.compressed <= 9;
     std::vector<std::uint8_t> scratch;
     std::vector<std::uint8_t>& dst = compress ? scratch : out;
     term_errc err{};
     bool ok;
     {
-        byte_sink sink(dst);
+        // Compressing needs every byte in one place.
+        byte_sink sink(dst, compress ? nullptr : splices);
         if (with_version) sink.put(version_magic);
         encoder<byte_sink> enc(sink, opt);
         ok = enc.run(t);
@@ -802,6 +816,7 @@ result<std::size_t> encode_impl(const term& t, std::vector<std::uint8_t>& out,
     }
     if (!ok) {
         if (!compress) out.resize(start);
+        if (splices != nullptr) splices->items.resize(had);
         return err;
     }
     if (compress) {
@@ -859,6 +874,43 @@ result<std::size_t> encode_body_append(const term& t, std::vector<std::uint8_t>&
                                        const encode_options& opt) {
     return encode_impl(t, out, opt, false);
 }
+
+namespace etf_detail {
+
+std::size_t splice_list::bytes() const noexcept {
+    return bytes_since(0);
+}
+
+std::size_t splice_list::bytes_since(std::size_t first) const noexcept {
+    std::size_t n = 0;
+    for (std::size_t i = first; i < items.size(); ++i)
+        n += items[i].size;
+    return n;
+}
+
+result<std::size_t> encode_body_append_spliced(const term& t, std::vector<std::uint8_t>& out,
+                                               const encode_options& opt, splice_list& splices) {
+    const std::size_t had = splices.items.size();
+    auto r = encode_impl(t, out, opt, false, &splices);
+    if (!r) return r;
+    return *r + splices.bytes_since(had);
+}
+
+void materialize(std::vector<std::uint8_t>& out, splice_list& splices, std::size_t skip) {
+    // In output order, each insert moves only the few bytes after it that are already
+    // in place (the big ones still to come are not yet there).
+    out.reserve(out.size() + splices.bytes());
+    std::size_t moved = 0;
+    for (const splice& x : splices.items) {
+        const auto at = out.begin() + static_cast<std::ptrdiff_t>(x.at + moved);
+        out.insert(at, x.data, x.data + x.size);
+        moved += x.size;
+    }
+    splices.items.clear();
+    out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(std::min(skip, out.size())));
+}
+
+}  // namespace etf_detail
 
 std::size_t encoded_size(const term& t, const encode_options& opt) {
     count_sink sink;

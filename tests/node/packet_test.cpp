@@ -329,6 +329,40 @@ TEST(DistControl, DirectPacketsEqualTermBuiltOnes) {
     }
 }
 
+TEST(DistControl, SplicedPacketsCountTheirLeftOutBinaries) {
+    // Two packets in one buffer, each ending in a left-out binary, so that the second
+    // starts where the first one's splice is: each length counts its own splice only.
+    const pid from{atom("cpp@host"), 1, 0, 5};
+    const pid to{atom("erl@host"), 2, 0, 9};
+    std::vector<std::uint8_t> big(100'000);
+    for (std::size_t i = 0; i < big.size(); ++i)
+        big[i] = static_cast<std::uint8_t>(i * 7);
+    const term first = otp::tuple(atom("a"), otp::binary(big));
+    const term second = otp::list(otp::binary(std::vector<std::uint8_t>(70'000, 3)));
+    for (bool header : {false, true}) {
+        const packet_encoder enc(header);
+        std::vector<std::uint8_t> want{9};
+        ASSERT_FALSE(enc.append_send(want, &from, to, first));
+        ASSERT_FALSE(enc.append_reg_send(want, from, atom("sink"), second));
+        std::vector<std::uint8_t> out{9};
+        etf_detail::splice_list sp;
+        {
+            packet_encoder::splicing into(sp);
+            ASSERT_FALSE(enc.append_send(out, &from, to, first));
+            ASSERT_FALSE(enc.append_reg_send(out, from, atom("sink"), second));
+        }
+        ASSERT_EQ(sp.items.size(), 2u) << header;
+        EXPECT_EQ(out.size() + 170'000, want.size());
+        etf_detail::materialize(out, sp);
+        EXPECT_EQ(out, want) << header;
+        // Without a splicing object alive, nothing is left out.
+        std::vector<std::uint8_t> after{9};
+        ASSERT_FALSE(enc.append_send(after, &from, to, first));
+        ASSERT_GT(after.size(), big.size());
+        EXPECT_EQ(after, std::vector<std::uint8_t>(want.begin(), want.begin() + after.size()));
+    }
+}
+
 TEST(DistControl, DirectPacketOfATooDeepMessageLeavesTheBufferAlone) {
     term deep = otp::tuple(1);
     for (int i = 0; i < 1100; ++i)
