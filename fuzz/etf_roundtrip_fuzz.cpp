@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 #include <span>
+#include <thread>
 #include <vector>
 
 #include "otp/atom.hpp"
@@ -28,6 +29,13 @@ using bytes_view = std::span<const std::uint8_t>;
 
 void check(bool ok, const char* what, bytes_view input) {
     if (!ok) fail(what, input);
+}
+
+std::uint32_t fnv1a(bytes_view input) {
+    std::uint32_t h = 2166136261u;
+    for (const std::uint8_t b : input)
+        h = (h ^ b) * 16777619u;
+    return h;
 }
 
 // Encodes with the given options; a decoded term must always be encodable because
@@ -111,6 +119,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         zc.owner = copy;
         const auto z = otp::decode(bytes_view(*copy), zc);
         check(z.has_value() && *z == *t, "zero-copy decode differs", input);
+
+        // The decoder's per-thread atom cache must never change what a decode gives,
+        // whatever this thread decoded before: every 16th input (picked by its bytes,
+        // so a finding replays) is decoded again on a new thread, whose cache is empty.
+        if (fnv1a(input) % 16 == 0) {
+            bool same = false;
+            std::thread([&] {
+                const auto fresh = otp::decode(input);
+                same = fresh.has_value() && *fresh == *t;
+            }).join();
+            check(same, "a thread with an empty atom cache decodes differently", input);
+        }
     }
 
     // decode() is 131 + decode_body() over the whole rest, except for compressed
