@@ -125,6 +125,60 @@ TEST_F(NodeWithErl, LargeBinariesArriveWhole) {
         echoed(x);
 }
 
+TEST_F(NodeWithErl, AtomsReachErlThroughTheAtomCache) {
+    // Atoms go to erl as references to the link's atom cache: defined by the packets
+    // sent before their definition is known to be queued, referred to after. Several
+    // threads send at once, so both happen in every order; more than 255 atoms in one
+    // message, two wanting the same slot and a 400-byte name go inline. erl echoes
+    // each message, which must come back as it was sent.
+    auto n = make_node();
+    auto m = n->create_mailbox();
+    const term echo = rpc(m, "otpcpp_itest", "start_echo", list(atom("echo_atoms")));
+    ASSERT_TRUE(echo.is_pid());
+    std::vector<atom> pool;
+    for (int i = 0; i < 300; ++i)
+        pool.emplace_back("cached_" + std::to_string(i));
+    for (int i = 0; pool.size() == 300; ++i)  // one that wants cached_0's slot
+        if (atom a("rival_" + std::to_string(i));
+            a.entry()->index % 2048 == pool[0].entry()->index % 2048)
+            pool.push_back(a);
+    std::string long_name;
+    for (int i = 0; i < 200; ++i)
+        long_name += "\xc3\xa9";
+    pool.emplace_back(long_name);
+    const auto message = [&](int t, int i) {
+        std::vector<term> atoms;
+        if (i == 0) atoms.assign(pool.begin(), pool.end());
+        for (int k = 0; k < 1 + (i + t) % 6; ++k)
+            atoms.push_back(pool[(i * 7 + k * 13 + t * 3) % 40]);
+        atoms.push_back(pool[300 + (i % 2)]);
+        return tuple(t, i, make_list(atoms), echo, m.self());
+    };
+    constexpr int threads = 4, per_thread = 300;
+    std::vector<std::thread> senders;
+    for (int t = 0; t < threads; ++t)
+        senders.emplace_back([&, t] {
+            for (int i = 0; i < per_thread; ++i) {
+                if (i % 2 == 0)
+                    m.send(*echo.as_pid(), tuple(m.self(), message(t, i)));
+                else
+                    m.send(atom("echo_atoms"), erl(), tuple(m.self(), message(t, i)));
+            }
+        });
+    for (auto& s : senders)
+        s.join();
+    std::vector<int> next(threads, 0);
+    for (int got = 0; got < threads * per_thread; ++got) {
+        auto r = m.receive(30s);
+        ASSERT_TRUE(r) << r.error().message() << " after " << got;
+        const term x = r->message.element(2).value_or(term());
+        const int t = static_cast<int>(x.element(0).value_or(term(-1)).as_int64().value_or(-1));
+        ASSERT_TRUE(t >= 0 && t < threads) << to_string(r->message);
+        ASSERT_EQ(r->message, tuple(atom("echo"), echo, message(t, next[t])));
+        ++next[t];
+    }
+}
+
 TEST_F(NodeWithErl, AliasesReceiveUntilDeactivated) {
     auto n = make_node();
     auto m = n->create_mailbox();

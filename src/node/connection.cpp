@@ -21,6 +21,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include "otp/dist_flags.hpp"
+
 namespace otp::dist {
 namespace {
 
@@ -106,7 +108,7 @@ connection::connection(dist_stream s, handshake_result hs, connection_options op
       peer_(atom(hs_.peer_name)),
       frames_(opts_.max_packet),
       decoder_(opts_.decoder),
-      encoder_(opts_.decoder.header_format),
+      encoder_(opts_.decoder.header_format, (hs_.flags & dflag::dist_hdr_atom_cache) != 0),
       rbuf_(std::make_shared<read_buffer>(quiet_read)),
       read_size_(quiet_read),
       lazy_timer_(strand_),
@@ -668,6 +670,7 @@ bool connection::queue(std::vector<std::uint8_t>& packet, bool gathered,
                                std::memory_order_relaxed);
         if (lazy_depth != 0 && stream_.tls() == nullptr) {
             lazy_.insert(lazy_.end(), packet.begin(), packet.end());
+            encoder_.packets_queued();
             time_lazy = !std::exchange(lazy_timed_, true);
         } else {
             if (!lazy_.empty()) {
@@ -685,6 +688,9 @@ bool connection::queue(std::vector<std::uint8_t>& packet, bool gathered,
                 cork.held.insert(cork.held.end(), packet.begin(), packet.end());
                 return true;
             }
+            // Its place in the wire order is fixed from here on (under out_mutex_), so
+            // what its atom cache references defined may be used by later packets.
+            encoder_.packets_queued();
             if (write_now_locked(packet, gathered, splices)) return true;
             queued_bytes_ += packet.size();
             if (packet.size() > coalesce_limit / 2) {

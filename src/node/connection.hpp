@@ -140,7 +140,10 @@ class connection : public std::enable_shared_from_this<connection>,
         splices.items.clear();
         {
             packet_encoder::splicing into(splices);
-            if (auto ec = encode(encoder_, packet)) return ec;
+            if (auto ec = encode(encoder_, packet)) {
+                encoder_.packets_dropped();
+                return ec;
+            }
         }
         if (!enqueue(packet, false, splices.items.empty() ? nullptr : &splices))
             return make_error_code(dist_errc::closed);

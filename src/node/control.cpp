@@ -206,6 +206,11 @@ constexpr std::uint8_t code(op o) noexcept {
 }
 }  // namespace
 
+packet_encoder::packet_encoder(bool header_format, bool atom_cache)
+    : header_(header_format),
+      cache_(header_format && atom_cache ? std::make_unique<etf_detail::out_atom_cache>()
+                                         : nullptr) {}
+
 template <class WriteControl>
 std::error_code packet_encoder::append_packet(std::vector<std::uint8_t>& out,
                                               WriteControl&& write_control,
@@ -214,11 +219,20 @@ std::error_code packet_encoder::append_packet(std::vector<std::uint8_t>& out,
     const std::size_t had = splicing_into != nullptr ? splicing_into->items.size() : 0;
     out.resize(start + 4);
     if (header_) {
-        // Header format with zero atom cache references: every atom inline.
+        // The header with no atom cache references; the real one replaces it below.
         out.insert(out.end(), {131, 68, 0});
     } else {
         out.insert(out.end(), {112, 131});
     }
+    // The terms' atoms become references while this is active (its header is known
+    // only once they are written).
+    struct refs_scope {
+        etf_detail::packet_atom_refs* refs;
+        bool sent = false;
+        ~refs_scope() {
+            if (refs) refs->end(sent);
+        }
+    } scope{cache_ ? &etf_detail::packet_atom_refs::begin(*cache_) : nullptr};
     std::error_code ec = write_control(out);
     if (!ec && payload != nullptr) {
         if (!header_) out.push_back(131);
@@ -231,6 +245,15 @@ std::error_code packet_encoder::append_packet(std::vector<std::uint8_t>& out,
         out.resize(start);
         return ec;
     }
+    if (scope.refs != nullptr && scope.refs->count() != 0) {
+        const std::size_t extra = scope.refs->header_size() - 3;
+        out.insert(out.begin() + static_cast<std::ptrdiff_t>(start + 7), extra, 0);
+        scope.refs->write_header(out.data() + start + 4);
+        if (splicing_into != nullptr)
+            for (std::size_t i = had; i < splicing_into->items.size(); ++i)
+                splicing_into->items[i].at += extra;
+    }
+    scope.sent = true;
     const std::size_t len =
         out.size() - start - 4 + (splicing_into ? splicing_into->bytes_since(had) : 0);
     out[start] = static_cast<std::uint8_t>(len >> 24);

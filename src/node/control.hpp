@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <variant>
 #include <vector>
 
 #include "node/packet_decoder.hpp"
 #include "otp/term.hpp"
+#include "term/etf_atom_refs.hpp"
 #include "term/etf_splice.hpp"
 
 namespace otp::dist {
@@ -139,10 +141,15 @@ using signal =
 /// of `peer` (for the signals OTP checks), or an UNLINK_ID with id 0.
 result<signal> parse_signal(const message& m, atom peer);
 
-/// Encodes outgoing packets in the negotiated format (131 68 header or pass-through).
+/// Encodes outgoing packets in the negotiated format (131 68 header or pass-through),
+/// for one connection. Thread-safe: packets may be encoded on several threads at once.
 class packet_encoder {
   public:
-    explicit packet_encoder(bool header_format) noexcept : header_(header_format) {}
+    /// `atom_cache` (the peer set DIST_HDR_ATOM_CACHE; needs the header format): atoms
+    /// go out as references to the connection's atom cache, see etf_atom_refs.hpp. The
+    /// connection must then call packets_queued() as its packets take their place in
+    /// the wire order.
+    explicit packet_encoder(bool header_format, bool atom_cache = false);
     /// Appends one packet (u32 length included) carrying `control` and an optional
     /// payload; too_deep when a term nests deeper than the encoder allows.
     std::error_code append(std::vector<std::uint8_t>& out, const term& control,
@@ -169,6 +176,16 @@ class packet_encoder {
         splicing& operator=(const splicing&) = delete;
     };
 
+    /// The calling thread's packets so far are queued in wire order (atom cache: what
+    /// they defined may now be referred to without its text).
+    void packets_queued() const noexcept {
+        if (cache_) cache_->confirm_queued();
+    }
+    /// The calling thread's packets since the last packets_queued() were dropped.
+    void packets_dropped() const noexcept {
+        if (cache_) cache_->forget_unqueued();
+    }
+
   private:
     // Frames what `write_control(out)` and the payload append: length, header, terms.
     template <class WriteControl>
@@ -176,6 +193,7 @@ class packet_encoder {
                                   const term* payload) const;
 
     bool header_;
+    std::unique_ptr<etf_detail::out_atom_cache> cache_;
 };
 
 /// Control tuples of the signals we send.

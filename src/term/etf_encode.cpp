@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "otp/etf.hpp"
+#include "term/etf_atom_refs.hpp"
 #include "term/etf_primitives.hpp"
 #include "term/etf_splice.hpp"
 #include "term/etf_tags.hpp"
@@ -150,7 +151,18 @@ inline std::size_t atom_size(const detail::atom_entry* e, int minor) noexcept {
     return (f.tag == small_atom_utf8_ext ? 2 : 3) + f.len;
 }
 
-void write_atom(byte_sink& out, const detail::atom_entry* e, int minor) {
+// `refs`: the distribution packet being encoded, which may take the atom as a cache
+// reference.
+void write_atom(byte_sink& out, const detail::atom_entry* e, int minor, packet_atom_refs* refs) {
+    if (refs != nullptr) {
+        if (const int i = refs->ref(e); i >= 0) {
+            std::uint8_t* p = out.need(2);
+            p[0] = atom_cache_ref;
+            p[1] = static_cast<std::uint8_t>(i);
+            out.advance(2);
+            return;
+        }
+    }
     const atom_form f = atom_form_of(e, minor);
     std::uint8_t* p = out.need(3 + f.len);
     p[0] = f.tag;
@@ -180,9 +192,9 @@ void write_atom(byte_sink& out, const detail::atom_entry* e, int minor) {
     out.advance(h + f.len);
 }
 
-void write_pid(byte_sink& out, const pid& v, int minor) {
+void write_pid(byte_sink& out, const pid& v, int minor, packet_atom_refs* refs) {
     out.put(new_pid_ext);
-    write_atom(out, v.node.entry(), minor);
+    write_atom(out, v.node.entry(), minor, refs);
     std::uint8_t* p = out.need(12);
     store_be32(p, v.id);
     store_be32(p + 4, v.serial);
@@ -190,12 +202,12 @@ void write_pid(byte_sink& out, const pid& v, int minor) {
     out.advance(12);
 }
 
-void write_reference(byte_sink& out, const reference& v, int minor) {
+void write_reference(byte_sink& out, const reference& v, int minor, packet_atom_refs* refs) {
     std::uint8_t* p = out.need(3);
     p[0] = newer_reference_ext;
     store_be16(p + 1, v.len);
     out.advance(3);
-    write_atom(out, v.node.entry(), minor);
+    write_atom(out, v.node.entry(), minor, refs);
     p = out.need(4 + 4u * v.len);
     store_be32(p, v.creation);
     for (std::size_t i = 0; i < v.len; ++i)
@@ -253,7 +265,10 @@ list_shape shape_of(const term& list) noexcept {
 template <class Sink>
 class encoder {
   public:
-    encoder(Sink& out, const encode_options& opt) noexcept : out_(out), opt_(opt) {}
+    encoder(Sink& out, const encode_options& opt) noexcept
+        : out_(out),
+          opt_(opt),
+          refs_(!counting && opt.minor_version == 2 ? packet_atom_refs::active() : nullptr) {}
 
     // Encodes t; false (too_deep or too_large in error()) if it cannot.
     bool run(const term& root);
@@ -268,7 +283,7 @@ class encoder {
         if constexpr (counting) {
             out_.add(atom_size(e, opt_.minor_version));
         } else {
-            write_atom(out_, e, opt_.minor_version);
+            write_atom(out_, e, opt_.minor_version, refs_);
         }
     }
     void put_int(std::int64_t v);
@@ -288,6 +303,7 @@ class encoder {
 
     Sink& out_;
     const encode_options& opt_;
+    packet_atom_refs* const refs_;  // a distribution packet's atom cache references
     eframe_stack stack_;
     term_errc err_ = term_errc::too_deep;
 };
@@ -490,6 +506,14 @@ const term* encoder<Sink>::simple_run(const term* cur, const term* end) {
                 p += 9;
             } else if (k == tag::atom) {
                 const detail::atom_entry* e = cur->raw_atom().entry();
+                if (refs_ != nullptr) {
+                    if (const int i = refs_->ref(e); i >= 0) {
+                        p[0] = atom_cache_ref;
+                        p[1] = static_cast<std::uint8_t>(i);
+                        p += 2;
+                        continue;
+                    }
+                }
                 const atom_form f = atom_form_of(e, minor);
                 if (f.convert || static_cast<std::size_t>(lim - p) < 3 + f.len) break;
                 p[0] = f.tag;
@@ -617,7 +641,7 @@ bool encoder<Sink>::emit(const term& t) {
             if constexpr (counting) {
                 out_.add(1 + atom_size(v.node.entry(), opt_.minor_version) + 12);
             } else {
-                write_pid(out_, v, opt_.minor_version);
+                write_pid(out_, v, opt_.minor_version, refs_);
             }
             return true;
         }
@@ -647,7 +671,7 @@ bool encoder<Sink>::emit(const term& t) {
             if constexpr (counting) {
                 out_.add(3 + atom_size(v.node.entry(), opt_.minor_version) + 4 + 4u * v.len);
             } else {
-                write_reference(out_, v, opt_.minor_version);
+                write_reference(out_, v, opt_.minor_version, refs_);
             }
             return true;
         }
@@ -832,6 +856,7 @@ namespace etf_detail {
 
 void append_small_tuple(std::vector<std::uint8_t>& out, std::initializer_list<element> elems) {
     byte_sink sink(out);
+    packet_atom_refs* const refs = packet_atom_refs::active();
     std::uint8_t* p = sink.need(2);
     p[0] = small_tuple_ext;
     p[1] = static_cast<std::uint8_t>(elems.size());
@@ -843,11 +868,11 @@ void append_small_tuple(std::vector<std::uint8_t>& out, std::initializer_list<el
             p[1] = *i;
             sink.advance(2);
         } else if (const auto* a = std::get_if<atom>(&e)) {
-            write_atom(sink, a->entry(), 2);
+            write_atom(sink, a->entry(), 2, refs);
         } else if (const auto* pp = std::get_if<const pid*>(&e)) {
-            write_pid(sink, **pp, 2);
+            write_pid(sink, **pp, 2, refs);
         } else {
-            write_reference(sink, *std::get<const reference*>(e), 2);
+            write_reference(sink, *std::get<const reference*>(e), 2, refs);
         }
     }
     sink.finish();
