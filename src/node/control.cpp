@@ -217,15 +217,9 @@ std::error_code packet_encoder::append_packet(std::vector<std::uint8_t>& out,
                                               const term* payload) const {
     const std::size_t start = out.size();
     const std::size_t had = splicing_into != nullptr ? splicing_into->items.size() : 0;
-    out.resize(start + 4);
-    if (header_) {
-        // The header with no atom cache references; the real one replaces it below.
-        out.insert(out.end(), {131, 68, 0});
-    } else {
-        out.insert(out.end(), {112, 131});
-    }
-    // The terms' atoms become references while this is active (its header is known
-    // only once they are written).
+    // With the atom cache, the terms' atoms become references of `scope.refs`, and the
+    // header is known only once they are written: room is left for the size it had
+    // last time on this thread.
     struct refs_scope {
         etf_detail::packet_atom_refs* refs;
         bool sent = false;
@@ -233,25 +227,43 @@ std::error_code packet_encoder::append_packet(std::vector<std::uint8_t>& out,
             if (refs) refs->end(sent);
         }
     } scope{cache_ ? &etf_detail::packet_atom_refs::begin(*cache_) : nullptr};
-    std::error_code ec = write_control(out);
+    const std::size_t room = scope.refs != nullptr ? scope.refs->header_guess() : header_ ? 3 : 2;
+    out.resize(start + 4 + room);
+    if (scope.refs == nullptr) {
+        std::uint8_t* p = out.data() + start + 4;
+        if (header_) {
+            // No atom cache references: atoms inline.
+            p[0] = 131;
+            p[1] = 68;
+            p[2] = 0;
+        } else {
+            p[0] = 112;
+            p[1] = 131;
+        }
+    }
+    std::error_code ec = write_control(out, scope.refs);
     if (!ec && payload != nullptr) {
         if (!header_) out.push_back(131);
-        ec = splicing_into != nullptr
-                 ? etf_detail::encode_body_append_spliced(*payload, out, dist_terms, *splicing_into)
-                       .error()
-                 : encode_body_append(*payload, out, dist_terms).error();
+        ec = etf_detail::encode_body_append_dist(*payload, out, dist_terms, splicing_into,
+                                                 scope.refs)
+                 .error();
     }
     if (ec) {
         out.resize(start);
         return ec;
     }
-    if (scope.refs != nullptr && scope.refs->count() != 0) {
-        const std::size_t extra = scope.refs->header_size() - 3;
-        out.insert(out.begin() + static_cast<std::ptrdiff_t>(start + 7), extra, 0);
+    if (scope.refs != nullptr) {
+        const std::size_t size = scope.refs->header_size();
+        const auto at = out.begin() + static_cast<std::ptrdiff_t>(start + 4 + room);
+        if (size > room) {
+            out.insert(at, size - room, 0);
+        } else if (size < room) {
+            out.erase(at - static_cast<std::ptrdiff_t>(room - size), at);
+        }
         scope.refs->write_header(out.data() + start + 4);
-        if (splicing_into != nullptr)
+        if (splicing_into != nullptr && size != room)
             for (std::size_t i = had; i < splicing_into->items.size(); ++i)
-                splicing_into->items[i].at += extra;
+                splicing_into->items[i].at += size - room;  // modulo 2^64 when smaller
     }
     scope.sent = true;
     const std::size_t len =
@@ -275,8 +287,9 @@ std::error_code packet_encoder::append(std::vector<std::uint8_t>& out, const ter
                                        const term* payload) const {
     return append_packet(
         out,
-        [&](std::vector<std::uint8_t>& o) {
-            return encode_body_append(control, o, dist_terms).error();
+        [&](std::vector<std::uint8_t>& o, etf_detail::packet_atom_refs* refs) {
+            return etf_detail::encode_body_append_dist(control, o, dist_terms, nullptr, refs)
+                .error();
         },
         payload);
 }
@@ -285,11 +298,11 @@ std::error_code packet_encoder::append_send(std::vector<std::uint8_t>& out, cons
                                             const pid& to, const term& message) const {
     return append_packet(
         out,
-        [&](std::vector<std::uint8_t>& o) {
+        [&](std::vector<std::uint8_t>& o, etf_detail::packet_atom_refs* refs) {
             if (from)
-                etf_detail::append_small_tuple(o, {code(op::send_sender), from, &to});
+                etf_detail::append_small_tuple(o, {code(op::send_sender), from, &to}, refs);
             else
-                etf_detail::append_small_tuple(o, {code(op::send), atom(), &to});
+                etf_detail::append_small_tuple(o, {code(op::send), atom(), &to}, refs);
             return std::error_code{};
         },
         &message);
@@ -299,8 +312,8 @@ std::error_code packet_encoder::append_reg_send(std::vector<std::uint8_t>& out, 
                                                 atom to, const term& message) const {
     return append_packet(
         out,
-        [&](std::vector<std::uint8_t>& o) {
-            etf_detail::append_small_tuple(o, {code(op::reg_send), &from, atom(), to});
+        [&](std::vector<std::uint8_t>& o, etf_detail::packet_atom_refs* refs) {
+            etf_detail::append_small_tuple(o, {code(op::reg_send), &from, atom(), to}, refs);
             return std::error_code{};
         },
         &message);
@@ -311,8 +324,8 @@ std::error_code packet_encoder::append_alias_send(std::vector<std::uint8_t>& out
                                                   const term& message) const {
     return append_packet(
         out,
-        [&](std::vector<std::uint8_t>& o) {
-            etf_detail::append_small_tuple(o, {code(op::alias_send), &from, &alias});
+        [&](std::vector<std::uint8_t>& o, etf_detail::packet_atom_refs* refs) {
+            etf_detail::append_small_tuple(o, {code(op::alias_send), &from, &alias}, refs);
             return std::error_code{};
         },
         &message);

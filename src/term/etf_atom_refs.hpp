@@ -50,39 +50,66 @@ class out_atom_cache {
     const std::uint64_t id_;
 };
 
-/// The atom cache references of the packet being encoded on the calling thread. While
-/// one is active (between begin() and end()), the term encoder writes atoms through
-/// ref(). Per thread; not nestable.
+/// The atom cache references of the packet being encoded on the calling thread: the
+/// term encoder, given it, writes atoms through ref(). One per thread, reused packet
+/// after packet (begin() to end()).
 class packet_atom_refs {
   public:
     static constexpr std::size_t max_refs = 255;
 
-    /// Starts a packet for `cache` and makes it the thread's active one.
+    /// Starts the calling thread's next packet for `cache`.
     static packet_atom_refs& begin(out_atom_cache& cache) noexcept;
-    /// The calling thread's active packet, or null.
-    static packet_atom_refs* active() noexcept;
 
     /// The reference index of `e` in this packet, or -1 when it is written inline (its
     /// slot is another atom's, the packet has 255 references, or its name is longer
     /// than 255 bytes).
-    int ref(const detail::atom_entry* e);
-    /// Ends the packet: the encoder writes atoms inline again. `sent` false: the packet
-    /// was dropped, so what it defined is not to be confirmed.
+    int ref(const detail::atom_entry* e) {
+        const std::size_t s = e->index % out_atom_cache::slots;
+        if (seen_[s] == gen_) {
+            const std::uint8_t i = index_[s];
+            return i != none && atoms_[i] == e ? i : -1;
+        }
+        seen_[s] = gen_;
+        index_[s] = none;
+        if (n_ == max_refs) return -1;
+        // The common case inline: a slot confirmed for this atom.
+        const std::uintptr_t v = cache_->slot_[s].load(std::memory_order_acquire);
+        if (v != (reinterpret_cast<std::uintptr_t>(e) | 1)) return ref_new(e, s, v);
+        return add(e, s, false);
+    }
+    /// Ends the packet. `sent` false: the packet was dropped, so what it defined is not
+    /// to be confirmed.
     void end(bool sent) noexcept;
 
     /// References made; with none the header is `131 68 0`.
     std::size_t count() const noexcept { return n_; }
     /// Bytes of the header: 131, 68, N, the flags and the references.
-    std::size_t header_size() const noexcept;
+    std::size_t header_size() const noexcept { return n_ == 0 ? 3 : 3 + n_ / 2 + 1 + entry_bytes_; }
     /// Writes header_size() bytes at `p`.
-    void write_header(std::uint8_t* p) const noexcept;
+    void write_header(std::uint8_t* p) noexcept;
+    /// The size of the last header this thread wrote: a steady stream's packets have
+    /// the same one, so room left for it spares moving the terms once they are written.
+    std::size_t header_guess() const noexcept { return last_size_; }
 
   private:
     friend class out_atom_cache;
     packet_atom_refs() = default;
+    static packet_atom_refs& of_this_thread() noexcept;
+    // ref() of an atom whose slot (holding `v`) is not confirmed for it.
+    int ref_new(const detail::atom_entry* e, std::size_t s, std::uintptr_t v);
+    int add(const detail::atom_entry* e, std::size_t s, bool fresh) noexcept {
+        atoms_[n_] = e;
+        slot_of_[n_] = static_cast<std::uint16_t>(s);
+        fresh_[n_] = fresh;
+        entry_bytes_ += fresh ? 2 + e->size : 1;
+        index_[s] = static_cast<std::uint8_t>(n_);
+        return static_cast<int>(n_++);
+    }
 
     out_atom_cache* cache_ = nullptr;
     std::size_t n_ = 0;
+    std::size_t entry_bytes_ = 0;  // of the references after the flags
+    std::size_t last_size_ = 3;
     std::array<const detail::atom_entry*, max_refs> atoms_{};
     std::array<std::uint16_t, max_refs> slot_of_{};
     std::array<bool, max_refs> fresh_{};  // the slot is defined in this packet

@@ -265,10 +265,8 @@ list_shape shape_of(const term& list) noexcept {
 template <class Sink>
 class encoder {
   public:
-    encoder(Sink& out, const encode_options& opt) noexcept
-        : out_(out),
-          opt_(opt),
-          refs_(!counting && opt.minor_version == 2 ? packet_atom_refs::active() : nullptr) {}
+    encoder(Sink& out, const encode_options& opt, packet_atom_refs* refs = nullptr) noexcept
+        : out_(out), opt_(opt), refs_(refs) {}
 
     // Encodes t; false (too_deep or too_large in error()) if it cannot.
     bool run(const term& root);
@@ -821,7 +819,7 @@ bool append_compressed(const std::uint8_t* body, std::size_t len, int level,
 
 result<std::size_t> encode_impl(const term& t, std::vector<std::uint8_t>& out,
                                 const encode_options& opt, bool with_version,
-                                splice_list* splices = nullptr) {
+                                splice_list* splices = nullptr, packet_atom_refs* refs = nullptr) {
     const std::size_t start = out.size();
     const std::size_t had = splices != nullptr ? splices->items.size() : 0;
     const bool compress = with_version && opt.compressed > 0 && opt.compressed <= 9;
@@ -833,7 +831,7 @@ result<std::size_t> encode_impl(const term& t, std::vector<std::uint8_t>& out,
         // Compressing needs every byte in one place.
         byte_sink sink(dst, compress ? nullptr : splices);
         if (with_version) sink.put(version_magic);
-        encoder<byte_sink> enc(sink, opt);
+        encoder<byte_sink> enc(sink, opt, refs);
         ok = enc.run(t);
         if (!ok) err = enc.error();
         sink.finish();
@@ -854,9 +852,9 @@ result<std::size_t> encode_impl(const term& t, std::vector<std::uint8_t>& out,
 
 namespace etf_detail {
 
-void append_small_tuple(std::vector<std::uint8_t>& out, std::initializer_list<element> elems) {
+void append_small_tuple(std::vector<std::uint8_t>& out, std::initializer_list<element> elems,
+                        packet_atom_refs* refs) {
     byte_sink sink(out);
-    packet_atom_refs* const refs = packet_atom_refs::active();
     std::uint8_t* p = sink.need(2);
     p[0] = small_tuple_ext;
     p[1] = static_cast<std::uint8_t>(elems.size());
@@ -913,12 +911,13 @@ std::size_t splice_list::bytes_since(std::size_t first) const noexcept {
     return n;
 }
 
-result<std::size_t> encode_body_append_spliced(const term& t, std::vector<std::uint8_t>& out,
-                                               const encode_options& opt, splice_list& splices) {
-    const std::size_t had = splices.items.size();
-    auto r = encode_impl(t, out, opt, false, &splices);
-    if (!r) return r;
-    return *r + splices.bytes_since(had);
+result<std::size_t> encode_body_append_dist(const term& t, std::vector<std::uint8_t>& out,
+                                            const encode_options& opt, splice_list* splices,
+                                            packet_atom_refs* refs) {
+    const std::size_t had = splices != nullptr ? splices->items.size() : 0;
+    auto r = encode_impl(t, out, opt, false, splices, refs);
+    if (!r || splices == nullptr) return r;
+    return *r + splices->bytes_since(had);
 }
 
 void materialize(std::vector<std::uint8_t>& out, splice_list& splices, std::size_t skip) {

@@ -31,10 +31,15 @@ struct splice_list {
     std::size_t bytes_since(std::size_t first) const noexcept;
 };
 
-/// encode_body_append, leaving out binaries of splices.min_size bytes or more (up to
-/// max_items of them) and recording them in `splices`; the size returned counts them.
-result<std::size_t> encode_body_append_spliced(const term& t, std::vector<std::uint8_t>& out,
-                                               const encode_options& opt, splice_list& splices);
+class packet_atom_refs;
+
+/// encode_body_append for a distribution packet. With `splices`: leaves out binaries of
+/// splices->min_size bytes or more (up to max_items of them) and records them there;
+/// the size returned counts them. With `refs`: atoms may be written as its atom cache
+/// references (see etf_atom_refs.hpp).
+result<std::size_t> encode_body_append_dist(const term& t, std::vector<std::uint8_t>& out,
+                                            const encode_options& opt, splice_list* splices,
+                                            packet_atom_refs* refs);
 
 /// Puts the left-out bytes back into `out`, which becomes the plain encoding, less its
 /// first `skip` bytes (those already written). Clears `splices`.

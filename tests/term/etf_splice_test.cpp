@@ -29,7 +29,7 @@ bytes plain(const term& t) {
 // The spliced encoding after the same leading byte, and its splices.
 bytes spliced(const term& t, etf_detail::splice_list& sp) {
     bytes out{0xAA};
-    const auto n = etf_detail::encode_body_append_spliced(t, out, dist, sp);
+    const auto n = etf_detail::encode_body_append_dist(t, out, dist, &sp, nullptr);
     EXPECT_TRUE(n);
     if (n) {
         EXPECT_EQ(*n + 1, out.size() + sp.bytes()) << "the size counts the left-out bytes";
@@ -91,7 +91,8 @@ TEST(EtfSplice, AFailedEncodingLeavesNoSplices) {
     etf_detail::splice_list sp;
     sp.min_size = 4;
     bytes out{0xAA};
-    ASSERT_TRUE(etf_detail::encode_body_append_spliced(binary(counting(8, 0)), out, dist, sp));
+    ASSERT_TRUE(
+        etf_detail::encode_body_append_dist(binary(counting(8, 0)), out, dist, &sp, nullptr));
     ASSERT_EQ(sp.items.size(), 1u);
     // Nested deeper than the encoder allows after a binary it left out: that splice
     // goes, the earlier one stays.
@@ -100,7 +101,7 @@ TEST(EtfSplice, AFailedEncodingLeavesNoSplices) {
         nested = list(nested);
     const term deep = tuple(binary(counting(8, 1)), nested);
     const std::size_t before = out.size();
-    EXPECT_FALSE(etf_detail::encode_body_append_spliced(deep, out, dist, sp));
+    EXPECT_FALSE(etf_detail::encode_body_append_dist(deep, out, dist, &sp, nullptr));
     EXPECT_EQ(out.size(), before);
     EXPECT_EQ(sp.items.size(), 1u);
 }
