@@ -142,8 +142,16 @@ void connection::close_descriptors() {
     }
 }
 
-void connection::start() {
-    boost::asio::post(strand_, [self = shared_from_this()] {
+void connection::start(std::function<void()> started) {
+    boost::asio::post(strand_, [self = shared_from_this(), started = std::move(started)]() mutable {
+        // Whatever happens below, `started` runs after it (not inside the strand).
+        struct then {
+            std::function<void()>& f;
+            boost::asio::strand<dist_stream::tcp_socket::executor_type>& strand;
+            ~then() {
+                if (f) boost::asio::post(strand.get_inner_executor(), std::move(f));
+            }
+        } after{started, self->strand_};
         auto& left = self->hs_.leftover;
         if (!left.empty()) {
             if (left.size() > self->rbuf_->size()) self->rbuf_->resize(left.size());

@@ -120,8 +120,9 @@ class connection : public std::enable_shared_from_this<connection>,
     connection(dist_stream s, handshake_result hs, connection_options opts,
                std::shared_ptr<connection_handler> h);
 
-    /// Starts reading (the handshake's leftover bytes first) and ticking.
-    void start();
+    /// Starts reading (the handshake's leftover bytes first) and ticking; then posts
+    /// `started` (if any) to the I/O context, once waiting threads may read the link.
+    void start(std::function<void()> started = {});
     /// Queues one encoded packet (u32 length included). Thread-safe; packets keep
     /// their order per sending thread and are written in batches.
     void send(std::vector<std::uint8_t>&& packet);

@@ -496,7 +496,7 @@ void runtime::dial_locked(atom node) {
 void runtime::finish_attempt(atom node, attempt_id attempt, std::error_code ec,
                              std::shared_ptr<dist::connection> conn) {
     std::shared_ptr<dist::connection> replaced, stale;
-    std::vector<detail::unique_callback<std::error_code>> connected;
+    std::vector<detail::unique_callback<std::error_code>> connected;  // waiters to tell
     {
         lock_t lock(mu_);
         if (!ec && !running_) ec = node_errc::node_closed;
@@ -531,15 +531,20 @@ void runtime::finish_attempt(atom node, attempt_id attempt, std::error_code ec,
             }
         }
     }
+    // The waiters are told once the connection has started: a caller that goes on to
+    // wait for a reply on it then reads the reply itself (read_while_waiting), instead
+    // of being woken by the I/O thread that read it.
     if (stale) {
         stale->close(make_error_code(handshake_errc::nok));
     } else if (conn && !ec) {
-        conn->start();
+        std::function<void()> tell;
+        if (!connected.empty())
+            tell = [ws = std::make_shared<decltype(connected)>(std::move(connected))] {
+                for (auto& w : *ws)
+                    w(std::error_code{});
+            };
+        conn->start(std::move(tell));
     }
-    // After start(): a caller that goes on to wait for a reply on the connection finds
-    // it started, so it can read the reply itself (read_while_waiting).
-    for (auto& w : connected)
-        boost::asio::post(ex_, [w = std::move(w)]() mutable { w(std::error_code{}); });
     if (replaced) replaced->close(make_error_code(node_errc::noconnection));
 }
 
