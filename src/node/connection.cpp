@@ -678,7 +678,10 @@ bool connection::queue(std::vector<std::uint8_t>& packet, bool gathered,
                                std::memory_order_relaxed);
         if (lazy_depth != 0 && stream_.tls() == nullptr) {
             lazy_.insert(lazy_.end(), packet.begin(), packet.end());
-            encoder_.packets_queued();
+            // Not while this thread's cork holds packets for this link: what they
+            // defined in the atom cache is not on its way yet (confirmed when the cork
+            // lets them go).
+            if (cork.depth == 0 || cork.link.get() != this) encoder_.packets_queued();
             time_lazy = !std::exchange(lazy_timed_, true);
         } else {
             if (!lazy_.empty()) {

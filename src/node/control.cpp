@@ -1,6 +1,8 @@
 // Parsing and encoding of distribution control messages.
 #include "node/control.hpp"
 
+#include <memory>
+
 #include "term/etf_primitives.hpp"
 
 namespace otp::dist {
@@ -206,10 +208,20 @@ constexpr std::uint8_t code(op o) noexcept {
 }
 }  // namespace
 
-packet_encoder::packet_encoder(bool header_format, bool atom_cache)
-    : header_(header_format),
-      cache_(header_format && atom_cache ? std::make_unique<etf_detail::out_atom_cache>()
-                                         : nullptr) {}
+packet_encoder::~packet_encoder() {
+    delete cache_.load(std::memory_order_relaxed);
+}
+
+etf_detail::out_atom_cache* packet_encoder::atom_cache() const {
+    if (!atom_cache_) return nullptr;
+    etf_detail::out_atom_cache* c = cache_.load(std::memory_order_acquire);
+    if (c != nullptr) return c;
+    auto made = std::make_unique<etf_detail::out_atom_cache>();
+    // Two threads' first packets at once: one cache wins, the other is thrown away.
+    if (cache_.compare_exchange_strong(c, made.get(), std::memory_order_acq_rel))
+        return made.release();
+    return c;
+}
 
 template <class WriteControl>
 std::error_code packet_encoder::append_packet(std::vector<std::uint8_t>& out,
@@ -226,7 +238,9 @@ std::error_code packet_encoder::append_packet(std::vector<std::uint8_t>& out,
         ~refs_scope() {
             if (refs) refs->end(sent);
         }
-    } scope{cache_ ? &etf_detail::packet_atom_refs::begin(*cache_) : nullptr};
+    } scope{nullptr};
+    if (etf_detail::out_atom_cache* cache = atom_cache())
+        scope.refs = &etf_detail::packet_atom_refs::begin(*cache);
     const std::size_t room = scope.refs != nullptr ? scope.refs->header_guess() : header_ ? 3 : 2;
     out.resize(start + 4 + room);
     if (scope.refs == nullptr) {

@@ -2,8 +2,8 @@
 // as strictly as OTP checks them, and the packets we send. Pure.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <variant>
 #include <vector>
@@ -149,7 +149,11 @@ class packet_encoder {
     /// go out as references to the connection's atom cache, see etf_atom_refs.hpp. The
     /// connection must then call packets_queued() as its packets take their place in
     /// the wire order.
-    explicit packet_encoder(bool header_format, bool atom_cache = false);
+    explicit packet_encoder(bool header_format, bool atom_cache = false) noexcept
+        : header_(header_format), atom_cache_(header_format && atom_cache) {}
+    ~packet_encoder();
+    packet_encoder(const packet_encoder&) = delete;
+    packet_encoder& operator=(const packet_encoder&) = delete;
     /// Appends one packet (u32 length included) carrying `control` and an optional
     /// payload; too_deep when a term nests deeper than the encoder allows.
     std::error_code append(std::vector<std::uint8_t>& out, const term& control,
@@ -179,11 +183,11 @@ class packet_encoder {
     /// The calling thread's packets so far are queued in wire order (atom cache: what
     /// they defined may now be referred to without its text).
     void packets_queued() const noexcept {
-        if (cache_) cache_->confirm_queued();
+        if (auto* c = cache_.load(std::memory_order_acquire)) c->confirm_queued();
     }
     /// The calling thread's packets since the last packets_queued() were dropped.
     void packets_dropped() const noexcept {
-        if (cache_) cache_->forget_unqueued();
+        if (auto* c = cache_.load(std::memory_order_acquire)) c->forget_unqueued();
     }
 
   private:
@@ -192,8 +196,12 @@ class packet_encoder {
     std::error_code append_packet(std::vector<std::uint8_t>& out, WriteControl&& write_control,
                                   const term* payload) const;
 
+    // The atom cache, made by the first packet (16 KiB: an idle link goes without).
+    etf_detail::out_atom_cache* atom_cache() const;
+
     bool header_;
-    std::unique_ptr<etf_detail::out_atom_cache> cache_;
+    bool atom_cache_;
+    mutable std::atomic<etf_detail::out_atom_cache*> cache_{nullptr};
 };
 
 /// Control tuples of the signals we send.
