@@ -46,7 +46,8 @@ struct bench_options {
     bool async = false;
     int timeout_s = 30;
     int verbosity = 0;
-    std::string tls_file;  // distribution over TLS, as the peer's -ssl_dist_optfile
+    std::string tls_file;         // distribution over TLS, as the peer's -ssl_dist_optfile
+    std::size_t recv_buffer = 0;  // node_options::dist_recv_buffer
 };
 
 // The client node's options: a hidden node with short names, like the anchors'.
@@ -65,6 +66,7 @@ std::unique_ptr<node> client_node(const bench_options& o, bool register_with_epm
     node_options opts = make_node_options(node_flags(o));
     opts.io_threads = o.io_threads;
     opts.register_with_epmd = register_with_epmd;
+    opts.dist_recv_buffer = o.recv_buffer;
     std::error_code ec;
     auto n = std::make_unique<node>(opts, ec);
     if (ec) throw bench::run_error("cannot start the node: " + ec.message());
@@ -184,6 +186,10 @@ void add_bench_command(CLI::App& app) {
     sub->add_option("--tls", o->tls_file,
                     "Distribution over TLS, set up by FILE (erl's -ssl_dist_optfile format)")
         ->type_name("FILE");
+    sub->add_option("--recv-buffer", o->recv_buffer,
+                    "Receive buffer of the client's distribution sockets, bytes (0: the "
+                    "system's; see node_options::dist_recv_buffer)")
+        ->capture_default_str();
     sub->add_option("--io-threads", o->io_threads, "I/O threads per node")
         ->check(CLI::Range(1, 64))
         ->capture_default_str();

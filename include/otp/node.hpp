@@ -66,6 +66,14 @@ struct node_options {
     /// also 1 MiB). Sends from threads that run Asio handlers (the node's I/O threads,
     /// async handlers) are never held. 0: no limit, the queue grows with the backlog.
     std::size_t dist_buf_busy_limit = std::size_t{1} << 20;
+    /// The receive buffer (SO_RCVBUF, bytes) of every distribution connection, like
+    /// erl's `{recbuf, N}` in inet_dist_connect_options; 0: the system's, which grows
+    /// with the traffic. A small one lets a BEAM that streams small messages to this
+    /// node fill it, and so write them in larger batches: on loopback 24 KiB made a
+    /// BEAM source spend 2 us per message instead of 5 (docs/performance.md, session
+    /// 11). It caps a link's receive rate, and below 16 KiB Linux stalled a stream for
+    /// 200 ms at a time.
+    std::size_t dist_recv_buffer = 0;
 
     /// Distribution over TLS, like `erl -proto_dist inet_tls -ssl_dist_optfile F`
     /// (load_ssl_dist_optfile reads F): every connection, dialled or accepted, runs TLS;

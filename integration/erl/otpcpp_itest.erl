@@ -1,7 +1,7 @@
 %% Erlang side of otpcpp's integration tests: "puppet" processes that a C++ mailbox
 %% drives with commands, reporting everything they receive back to it.
 -module(otpcpp_itest).
--export([start_puppet/1, puppet/1, echo/0, start_echo/1, add/2]).
+-export([start_puppet/1, puppet/1, echo/0, start_echo/1, add/2, stream/2]).
 -export([spawn_load_peers/1, load_peer/0, connect_at/2]).
 -export([start_counter/1, counter/2]).
 -export([start_monitor_storm/2, monitor_storm/3]).
@@ -121,3 +121,8 @@ storm_downs(Reporter, Left, Reasons) ->
     after 10000 ->
         Reporter ! {storm, self(), {missing, Left, lists:sort(maps:to_list(Reasons))}}
     end.
+
+%% Sends {seq, I} for I in 1..N to To, as fast as it can.
+stream(To, N) ->
+    lists:foreach(fun(I) -> To ! {seq, I} end, lists:seq(1, N)),
+    ok.

@@ -4,9 +4,11 @@
 #include <netdb.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <future>
+#include <limits>
 #include <random>
 #include <utility>
 #include <vector>
@@ -279,6 +281,16 @@ std::pair<std::string, std::string> runtime::cookies_for(const std::string& peer
 
 std::shared_ptr<dist::connection> runtime::open_connection(dist::dist_stream stream,
                                                            handshake_result hs) {
+    if (opts_.dist_recv_buffer != 0) {
+        boost::system::error_code ec;
+        stream.socket().set_option(
+            boost::asio::socket_base::receive_buffer_size(static_cast<int>(
+                std::min<std::size_t>(opts_.dist_recv_buffer, std::numeric_limits<int>::max()))),
+            ec);
+        if (ec)
+            log_->warn("node {}: cannot set the receive buffer of the connection to {}: {}",
+                       name().name(), std::string(hs.peer_name), ec.message());
+    }
     dist::connection_options o;
     o.net_ticktime = opts_.net_ticktime;
     o.busy_limit = opts_.dist_buf_busy_limit;
