@@ -81,8 +81,6 @@ class packet_atom_refs {
     /// to be confirmed.
     void end(bool sent) noexcept;
 
-    /// References made; with none the header is `131 68 0`.
-    std::size_t count() const noexcept { return n_; }
     /// Bytes of the header: 131, 68, N, the flags and the references.
     std::size_t header_size() const noexcept { return n_ == 0 ? 3 : 3 + n_ / 2 + 1 + entry_bytes_; }
     /// Writes header_size() bytes at `p`.
