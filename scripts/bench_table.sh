@@ -2,9 +2,9 @@
 # bench_table.sh [BUILD_DIR]
 #
 # The issue 7 table: the shared harness (../shared/bench) with the BEAM, jinterface,
-# ei and otpcpp (blocking and async styles) in one interleaved run, every client's
-# peak RSS recorded the same way (scripts/bench_rss.sh), then bigbin and pingpong
-# again beside a raw loopback TCP transfer of the same bytes. Needs the anchors'
+# ei and otpcpp (blocking, async, and with a 24 KiB receive buffer) in one interleaved
+# run, every client's peak RSS recorded the same way (scripts/bench_rss.sh), then
+# bigbin and pingpong again beside a raw loopback TCP transfer of the same bytes. Needs the anchors'
 # dependencies (scripts/install-deps.sh --bench). Also prints the bench peer's CPU per
 # message in the same runs (scripts/bench_rss.sh measures it). Environment: RUNS (default 3),
 # WORKDIR (default a fresh temporary copy of the harness), OUT_DIR (default WORKDIR).
@@ -28,8 +28,10 @@ export CLIENT_jinterface="$rss java -cp $work/build:$jar JinterfaceClient"
 export CLIENT_ei="$rss $work/build/ei_client"
 export CLIENT_otpcpp="$rss $B bench"
 export CLIENT_otpcpp_async="$rss $B bench --async --rpc raw --impl otpcpp_async"
+# The same client with a 24 KiB receive buffer (node_options::dist_recv_buffer).
+export CLIENT_otpcpp_rb="$rss $B bench --recv-buffer 24576 --impl otpcpp_rb"
 export CLIENT_rawtcp="$rss $B bench --raw-tcp"
-RUNS=${RUNS:-3} ETF=0 IMPLS="beam jinterface ei otpcpp otpcpp_async" \
+RUNS=${RUNS:-3} ETF=0 IMPLS="beam jinterface ei otpcpp otpcpp_async otpcpp_rb" \
     OUT="$out/results_full.jsonl" ./run_anchors.sh || true
 RUNS=${RUNS:-3} ETF=0 WORKLOADS="bigbin pingpong" IMPLS="beam ei otpcpp otpcpp_async rawtcp" \
     OUT="$out/results_tcp.jsonl" ./run_anchors.sh || true
