@@ -151,14 +151,19 @@ inline std::size_t atom_size(const detail::atom_entry* e, int minor) noexcept {
     return (f.tag == small_atom_utf8_ext ? 2 : 3) + f.len;
 }
 
+// ATOM_CACHE_REF of reference `i` at `p`; returns the end.
+inline std::uint8_t* put_atom_ref(std::uint8_t* p, int i) noexcept {
+    p[0] = atom_cache_ref;
+    p[1] = static_cast<std::uint8_t>(i);
+    return p + 2;
+}
+
 // `refs`: the distribution packet being encoded, which may take the atom as a cache
 // reference.
 void write_atom(byte_sink& out, const detail::atom_entry* e, int minor, packet_atom_refs* refs) {
     if (refs != nullptr) {
         if (const int i = refs->ref(e); i >= 0) {
-            std::uint8_t* p = out.need(2);
-            p[0] = atom_cache_ref;
-            p[1] = static_cast<std::uint8_t>(i);
+            put_atom_ref(out.need(2), i);
             out.advance(2);
             return;
         }
@@ -506,9 +511,7 @@ const term* encoder<Sink>::simple_run(const term* cur, const term* end) {
                 const detail::atom_entry* e = cur->raw_atom().entry();
                 if (refs_ != nullptr) {
                     if (const int i = refs_->ref(e); i >= 0) {
-                        p[0] = atom_cache_ref;
-                        p[1] = static_cast<std::uint8_t>(i);
-                        p += 2;
+                        p = put_atom_ref(p, i);
                         continue;
                     }
                 }

@@ -125,7 +125,9 @@ TEST(AtomCacheOut, WithoutTheFlagAtomsStayInline) {
     ASSERT_FALSE(packet_encoder(true).append_send(plain, &from, to, msg));
     EXPECT_EQ(header_of(plain, 3), (std::vector<std::uint8_t>{131, 68, 0}));
     ASSERT_FALSE(packet_encoder(true, true).append_send(cached, &from, to, msg));
-    EXPECT_LT(cached.size(), plain.size() + 3 * 2 + 3);
+    // Three new entries: each atom's 2 + len bytes inline become a 2-byte reference and
+    // a 2 + len byte entry (slot index, length, text), plus 2 bytes of flags.
+    EXPECT_EQ(cached.size(), plain.size() + 3 * 2 + 2);
     EXPECT_EQ(cached[6], 3u);
     // Pass-through format has no header to carry references.
     std::vector<std::uint8_t> pass;
