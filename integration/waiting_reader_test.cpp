@@ -6,6 +6,8 @@
 // thread, and a stream it coalesces (node_options::read_coalescing) arrives whole.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <future>
 #include <thread>
@@ -158,6 +160,43 @@ TEST_F(WaitingReader, AStreamArrivesWholeAndInOrderHoweverItIsCoalesced) {
         auto reply = m.receive(10s);
         ASSERT_TRUE(reply) << reply.error().message();
         EXPECT_EQ(reply->message, tuple(atom("echo"), peer, -1));
+    }
+}
+
+// Sleeps the calling thread took (voluntary context switches): a thread that waits by
+// polling takes none, one that blocks in a poll takes one per wait.
+long sleeps_of_this_thread() {
+    rusage u{};
+    getrusage(RUSAGE_THREAD, &u);
+    return u.ru_nvcsw;
+}
+
+TEST_F(WaitingReader, ASpinningWaitReadsItsRepliesWithoutSleeping) {
+    constexpr long exchanges = 200;
+    for (const auto spin : {0us, 1'000'000us}) {
+        SCOPED_TRACE("spin_wait " + std::to_string(spin.count()) + " us");
+        auto o = node_opts("wr_spin" + std::to_string(spin.count()));
+        o.spin_wait = spin;
+        node n(o);
+        auto m = n.create_mailbox();
+        const std::string name = "wr_echo_spin" + std::to_string(spin.count());
+        const term echo = rpc(m, "otpcpp_itest", "start_echo", list(atom(name)));
+        ASSERT_TRUE(echo.is_pid());
+        const long before = sleeps_of_this_thread();
+        for (long i = 1; i <= exchanges; ++i) {
+            m.send(atom(name), erl(), tuple(m.self(), i));
+            auto r = m.receive(10s);
+            ASSERT_TRUE(r) << r.error().message();
+            ASSERT_EQ(r->message, echo_of(echo, i));
+        }
+        const long sleeps = sleeps_of_this_thread() - before;
+        // erl answers in tens of microseconds: a thread that does not spin has gone to
+        // sleep before nearly every reply; one that spins for a second, almost never
+        // (a lock taken at the wrong moment may still put it to sleep now and then).
+        if (spin.count() == 0)
+            EXPECT_GE(sleeps, exchanges / 4);
+        else
+            EXPECT_LT(sleeps, exchanges / 10);
     }
 }
 

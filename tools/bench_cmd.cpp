@@ -48,6 +48,7 @@ struct bench_options {
     int verbosity = 0;
     std::string tls_file;         // distribution over TLS, as the peer's -ssl_dist_optfile
     std::size_t recv_buffer = 0;  // node_options::dist_recv_buffer
+    long spin_wait_us = node_options{}.spin_wait.count();
 };
 
 // The client node's options: a hidden node with short names, like the anchors'.
@@ -67,6 +68,7 @@ std::unique_ptr<node> client_node(const bench_options& o, bool register_with_epm
     opts.io_threads = o.io_threads;
     opts.register_with_epmd = register_with_epmd;
     opts.dist_recv_buffer = o.recv_buffer;
+    opts.spin_wait = std::chrono::microseconds(o.spin_wait_us);
     std::error_code ec;
     auto n = std::make_unique<node>(opts, ec);
     if (ec) throw bench::run_error("cannot start the node: " + ec.message());
@@ -189,6 +191,11 @@ void add_bench_command(CLI::App& app) {
     sub->add_option("--recv-buffer", o->recv_buffer,
                     "Receive buffer of the client's distribution sockets, bytes (0: the "
                     "system's; see node_options::dist_recv_buffer)")
+        ->capture_default_str();
+    sub->add_option("--spin-wait", o->spin_wait_us,
+                    "Microseconds a blocked receive polls before it sleeps (see "
+                    "node_options::spin_wait)")
+        ->check(CLI::Range(0L, 1'000'000L))
         ->capture_default_str();
     sub->add_option("--io-threads", o->io_threads, "I/O threads per node")
         ->check(CLI::Range(1, 64))

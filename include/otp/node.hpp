@@ -95,6 +95,12 @@ struct node_options {
     /// that something was sent on since its last read is taken for replies, never for a
     /// stream. 0: off.
     std::chrono::microseconds read_coalescing{500};
+    /// A thread reading for a blocked receive (read_while_waiting) polls for its input
+    /// this long before it sleeps, like the BEAM's schedulers (+sbwt): being put to
+    /// sleep and woken costs tens of microseconds on a virtual machine, more than a
+    /// reply on loopback takes (docs/performance.md, session 12: a round trip to a
+    /// BEAM halved). A wait that lasts longer costs this much CPU more. 0: sleep at once.
+    std::chrono::microseconds spin_wait{50};
     /// Run on the application's executor instead (the application runs it, and keeps
     /// it running until the node is closed).
     std::optional<boost::asio::any_io_executor> executor;

@@ -2,6 +2,7 @@
 #include "node/connection.hpp"
 
 #include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -93,6 +94,25 @@ timespec time_left(const std::optional<std::chrono::steady_clock::time_point>& d
     if (!deadline) return {};
     return as_timespec(std::max(*deadline - std::chrono::steady_clock::now(),
                                 std::chrono::steady_clock::duration::zero()));
+}
+
+// ppoll(fds, 2) until `deadline` (none: for ever), polling without sleeping for up to
+// `spin` first. A thread that sleeps and is woken again pays tens of microseconds on a
+// virtual machine, more than a reply on loopback takes; between polls it yields, so
+// that a thread of ours that the awaited input needs can run on this core.
+int poll_spinning(pollfd (&fds)[2], std::optional<std::chrono::steady_clock::time_point> deadline,
+                  std::chrono::microseconds spin) {
+    if (spin.count() > 0) {
+        auto until = std::chrono::steady_clock::now() + spin;
+        if (deadline && *deadline < until) until = *deadline;
+        const timespec now{};
+        do {
+            if (const int ready = ::ppoll(fds, 2, &now, nullptr); ready != 0) return ready;
+            ::sched_yield();
+        } while (std::chrono::steady_clock::now() < until);
+    }
+    const timespec limit = time_left(deadline);
+    return ::ppoll(fds, 2, deadline ? &limit : nullptr, nullptr);
 }
 
 }  // namespace
@@ -472,8 +492,7 @@ node_detail::input_reader::outcome connection::wait_reading(
         auto waited = std::chrono::steady_clock::duration::zero();
         if (!read_first) {
             const auto polled = std::chrono::steady_clock::now();
-            const timespec limit = time_left(deadline);
-            const int ready = ::ppoll(fds, 2, deadline ? &limit : nullptr, nullptr);
+            const int ready = poll_spinning(fds, deadline, opts_.spin_wait);
             if (ready == 0) return outcome::timed_out;
             if (ready < 0) return outcome::woken;  // a signal: the caller looks again
             if (fds[1].revents != 0) node_detail::drain_wake_fd(wake_fd);

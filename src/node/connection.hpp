@@ -72,6 +72,8 @@ struct connection_options {
     logger_ptr log;
     /// See node_options::read_coalescing.
     std::chrono::microseconds read_coalescing{0};
+    /// See node_options::spin_wait.
+    std::chrono::microseconds spin_wait{0};
     /// Where a plain TCP link's socket is watched (the node's); null: one of its own.
     std::shared_ptr<dist_poller> poller;
 };

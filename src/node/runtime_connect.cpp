@@ -305,6 +305,7 @@ std::shared_ptr<dist::connection> runtime::open_connection(dist::dist_stream str
     o.decoder.terms.zero_copy_min = 64 * 1024;
     o.poller = poller_;
     o.read_coalescing = opts_.read_coalescing;
+    o.spin_wait = opts_.spin_wait;
     return std::make_shared<dist::connection>(std::move(stream), std::move(hs), o,
                                               shared_from_this());
 }
