@@ -8,8 +8,12 @@
 
 #include <sys/resource.h>
 
+#include <unistd.h>
+
 #include <csignal>
+#include <fstream>
 #include <future>
+#include <string>
 #include <thread>
 
 #include <boost/asio/post.hpp>
@@ -193,6 +197,46 @@ TEST_F(WaitingReader, ASpinningWaitReadsItsRepliesWithoutSleeping) {
         // erl answers in tens of microseconds: a thread that does not spin has gone to
         // sleep before nearly every reply; one that spins for a second, almost never
         // (a lock taken at the wrong moment may still put it to sleep now and then).
+        if (spin.count() == 0)
+            EXPECT_GE(sleeps, exchanges / 4);
+        else
+            EXPECT_LT(sleeps, exchanges / 10);
+    }
+}
+
+// The same count for another thread of this process, from /proc.
+long sleeps_of_thread(pid_t tid) {
+    std::ifstream status("/proc/self/task/" + std::to_string(tid) + "/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("voluntary_ctxt_switches:", 0) == 0) return std::stol(line.substr(24));
+    ADD_FAILURE() << "no voluntary_ctxt_switches for thread " << tid;
+    return 0;
+}
+
+TEST_F(WaitingReader, AnIoThreadThatSpinsReadsRepliesWithoutSleeping) {
+    constexpr long exchanges = 200;
+    for (const auto spin : {0us, 1'000'000us}) {
+        SCOPED_TRACE("spin_wait " + std::to_string(spin.count()) + " us");
+        auto o = node_opts("wr_iospin" + std::to_string(spin.count()));
+        o.spin_wait = spin;
+        o.read_while_waiting = false;  // every reply is read by the I/O thread
+        node n(o);
+        auto m = n.create_mailbox();
+        const std::string name = "wr_echo_iospin" + std::to_string(spin.count());
+        const term echo = rpc(m, "otpcpp_itest", "start_echo", list(atom(name)));
+        ASSERT_TRUE(echo.is_pid());
+        std::promise<pid_t> tid;
+        boost::asio::post(n.get_executor(), [&tid] { tid.set_value(::gettid()); });
+        const pid_t io_thread = tid.get_future().get();
+        const long before = sleeps_of_thread(io_thread);
+        for (long i = 1; i <= exchanges; ++i) {
+            m.send(atom(name), erl(), tuple(m.self(), i));
+            auto r = m.receive(10s);
+            ASSERT_TRUE(r) << r.error().message();
+            ASSERT_EQ(r->message, echo_of(echo, i));
+        }
+        const long sleeps = sleeps_of_thread(io_thread) - before;
         if (spin.count() == 0)
             EXPECT_GE(sleeps, exchanges / 4);
         else

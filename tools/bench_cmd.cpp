@@ -193,8 +193,8 @@ void add_bench_command(CLI::App& app) {
                     "system's; see node_options::dist_recv_buffer)")
         ->capture_default_str();
     sub->add_option("--spin-wait", o->spin_wait_us,
-                    "Microseconds a blocked receive polls before it sleeps (see "
-                    "node_options::spin_wait)")
+                    "Microseconds a waiting thread (I/O thread, blocked receive) polls "
+                    "before it sleeps (see node_options::spin_wait)")
         ->check(CLI::Range(0L, 1'000'000L))
         ->capture_default_str();
     sub->add_option("--io-threads", o->io_threads, "I/O threads per node")

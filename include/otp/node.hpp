@@ -95,11 +95,13 @@ struct node_options {
     /// that something was sent on since its last read is taken for replies, never for a
     /// stream. 0: off.
     std::chrono::microseconds read_coalescing{500};
-    /// A thread reading for a blocked receive (read_while_waiting) polls for its input
-    /// this long before it sleeps, like the BEAM's schedulers (+sbwt): being put to
-    /// sleep and woken costs tens of microseconds on a virtual machine, more than a
-    /// reply on loopback takes (docs/performance.md, session 12: a round trip to a
-    /// BEAM halved). A wait that lasts longer costs this much CPU more. 0: sleep at once.
+    /// A thread of the node that waits for input polls this long before it sleeps, like
+    /// the BEAM's schedulers (+sbwt): an I/O thread with nothing to do (when the node
+    /// runs its own), and a thread reading for a blocked receive (read_while_waiting).
+    /// Being put to sleep and woken costs tens of microseconds on a virtual machine, more
+    /// than a reply over loopback takes: spinning halved a round trip to a BEAM there
+    /// (docs/performance.md, session 12). Each wait that lasts longer costs this much
+    /// CPU more. 0: sleep at once.
     std::chrono::microseconds spin_wait{50};
     /// Run on the application's executor instead (the application runs it, and keeps
     /// it running until the node is closed).

@@ -2,7 +2,6 @@
 #include "node/connection.hpp"
 
 #include <poll.h>
-#include <sched.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -22,6 +21,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include "node/spin_wait.hpp"
 #include "otp/dist_flags.hpp"
 
 namespace otp::dist {
@@ -97,19 +97,17 @@ timespec time_left(const std::optional<std::chrono::steady_clock::time_point>& d
 }
 
 // ppoll(fds, 2) until `deadline` (none: for ever), polling without sleeping for up to
-// `spin` first. A thread that sleeps and is woken again pays tens of microseconds on a
-// virtual machine, more than a reply on loopback takes; between polls it yields, so
-// that a thread of ours that the awaited input needs can run on this core.
+// `spin` first (see spin_wait.hpp).
 int poll_spinning(pollfd (&fds)[2], std::optional<std::chrono::steady_clock::time_point> deadline,
                   std::chrono::microseconds spin) {
     if (spin.count() > 0) {
         auto until = std::chrono::steady_clock::now() + spin;
         if (deadline && *deadline < until) until = *deadline;
         const timespec now{};
-        do {
-            if (const int ready = ::ppoll(fds, 2, &now, nullptr); ready != 0) return ready;
-            ::sched_yield();
-        } while (std::chrono::steady_clock::now() < until);
+        int ready = 0;
+        if (node_detail::spin_until(until,
+                                    [&] { return (ready = ::ppoll(fds, 2, &now, nullptr)) != 0; }))
+            return ready;
     }
     const timespec limit = time_left(deadline);
     return ::ppoll(fds, 2, deadline ? &limit : nullptr, nullptr);

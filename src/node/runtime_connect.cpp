@@ -30,6 +30,7 @@
 #include "node/cookie_file.hpp"
 #include "node/dial_resolver.hpp"
 #include "node/runtime.hpp"
+#include "node/spin_wait.hpp"
 
 namespace otp::node_detail {
 namespace {
@@ -221,9 +222,9 @@ std::error_code runtime::init() {
     if (own_io_) {
         const unsigned n = std::max(1u, opts_.io_threads);
         for (unsigned i = 0; i < n; ++i)
-            threads_.emplace_back([io = own_io_.get()] {
+            threads_.emplace_back([io = own_io_.get(), spin = opts_.spin_wait] {
                 auto guard = boost::asio::make_work_guard(*io);
-                io->run();
+                node_detail::run_io_thread(*io, spin);
             });
     }
     log_->info("node {} up on port {} (creation {})", nn->full(), port_, creation);

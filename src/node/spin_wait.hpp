@@ -1,0 +1,30 @@
+// Waiting by polling for a while before sleeping (node_options::spin_wait): a thread
+// that sleeps and is woken again pays tens of microseconds on a virtual machine, more
+// than a reply over loopback takes. Between polls the thread yields, so that another
+// thread the awaited input needs can run on its processor.
+#pragma once
+
+#include <sched.h>
+
+#include <chrono>
+
+#include <boost/asio/io_context.hpp>
+
+namespace otp::node_detail {
+
+/// Calls `attempt` until it returns true (what it waits for has come) or `until` has
+/// passed, yielding the processor between calls; returns whether it succeeded.
+template <class Attempt>
+bool spin_until(std::chrono::steady_clock::time_point until, Attempt&& attempt) {
+    for (;;) {
+        if (attempt()) return true;
+        if (std::chrono::steady_clock::now() >= until) return false;
+        ::sched_yield();
+    }
+}
+
+/// Runs `io` on the calling thread until it is stopped; whenever it has nothing to do,
+/// it polls for up to `spin` before it sleeps in the reactor (0: io.run()).
+void run_io_thread(boost::asio::io_context& io, std::chrono::microseconds spin);
+
+}  // namespace otp::node_detail
