@@ -95,9 +95,9 @@ struct node_options {
     /// that something was sent on since its last read is taken for replies, never for a
     /// stream. 0: off.
     std::chrono::microseconds read_coalescing{500};
-    /// A thread of the node that waits for input polls this long before it sleeps, like
-    /// the BEAM's schedulers (+sbwt): an I/O thread with nothing to do (when the node
-    /// runs its own), and a thread reading for a blocked receive (read_while_waiting).
+    /// A thread that waits on the node polls this long before it sleeps, like the BEAM's
+    /// schedulers (+sbwt): an I/O thread with nothing to do (when the node runs its
+    /// own), a thread blocked in a receive (reading for it or not), or in a connect.
     /// Being put to sleep and woken costs tens of microseconds on a virtual machine, more
     /// than a reply over loopback takes: spinning halved a round trip to a BEAM there
     /// (docs/performance.md, session 12). Each wait that lasts longer costs this much

@@ -91,7 +91,8 @@ result<envelope> blocking_receive(const std::shared_ptr<mailbox_state>& st,
     if (rt && rt->on_io_thread()) return node_errc::io_thread;
     std::shared_ptr<dist::connection> reader;
     if (rt && rt->read_while_waiting()) reader = dist::connection::last_sent_here(rt.get());
-    return st->receive(filter, deadline, reader.get());
+    return st->receive(filter, deadline, reader.get(),
+                       rt ? rt->spin_wait() : std::chrono::microseconds{});
 }
 }  // namespace
 

@@ -8,6 +8,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "node/spin_wait.hpp"
 #include "otp/node_error.hpp"
 
 namespace otp::node_detail {
@@ -95,6 +96,7 @@ bool mailbox_state::deliver(envelope&& e, bool* wake_owed, bool complete_in_wake
             kept = false;
         }
         queue_.push_back(std::move(e));
+        arrivals_.fetch_add(1, std::memory_order_release);
         // Waking costs a system call; only a blocked receiver needs it, once per round of
         // sleepers. A deferred wake-up is owed once, however many messages come.
         if (blocked_ != 0 && !woken_) {
@@ -139,7 +141,7 @@ void mailbox_state::limit(std::size_t max_messages, overflow_policy policy) {
 
 result<envelope> mailbox_state::receive(
     const message_filter* filter, std::optional<std::chrono::steady_clock::time_point> deadline,
-    input_reader* reader) {
+    input_reader* reader, std::chrono::microseconds spin) {
     std::unique_lock lock(mu_);
     // Messages the filter rejected need no second look, unless another receiver took
     // some meanwhile and the positions moved.
@@ -176,6 +178,11 @@ result<envelope> mailbox_state::receive(
             }
             timed_out = got == input_reader::outcome::timed_out;
         } else {
+            if (spin.count() > 0 && spun_for_arrival(lock, deadline, spin)) {
+                --blocked_;
+                woken_ = false;
+                continue;
+            }
             timed_out = deadline ? cv_.wait_until(lock, *deadline) == std::cv_status::timeout
                                  : (cv_.wait(lock), false);
             --blocked_;
@@ -192,6 +199,23 @@ result<envelope> mailbox_state::receive(
                          : result<envelope>(node_errc::mailbox_closed);
         }
     }
+}
+
+bool mailbox_state::spun_for_arrival(std::unique_lock<std::mutex>& lock,
+                                     std::optional<std::chrono::steady_clock::time_point> deadline,
+                                     std::chrono::microseconds spin) {
+    const auto seen = arrivals_.load(std::memory_order_relaxed);
+    auto until = std::chrono::steady_clock::now() + spin;
+    if (deadline && *deadline < until) until = *deadline;
+    lock.unlock();
+    node_detail::spin_until(until,
+                            [&] { return arrivals_.load(std::memory_order_acquire) != seen; });
+    lock.lock();
+    // Looked at under the lock: a delivery after this finds the receiver asleep. A
+    // wake-up that came during the spin (wake() after a deferred delivery this receiver
+    // had already taken) found nobody in cv_ and is lost: it counts as a wake-up here,
+    // or the next delivery would find `woken_` set and not wake the sleeper again.
+    return arrivals_.load(std::memory_order_relaxed) != seen || woken_;
 }
 
 void mailbox_state::async_receive(message_filter filter, std::chrono::milliseconds timeout,
@@ -226,6 +250,7 @@ bool mailbox_state::close_queue(const term& why) {
         std::lock_guard lock(mu_);
         if (!open_) return false;
         open_ = false;
+        arrivals_.fetch_add(1, std::memory_order_release);
         reason_ = why;
         queue_.clear();
         failed.swap(waiters_);

@@ -58,10 +58,10 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
     void limit(std::size_t max_messages, overflow_policy policy);
     /// Blocking selective receive with a deadline (nullopt: no limit). With `reader`,
     /// the receiver waits by reading its input (see input_reader) while that is
-    /// available, and sleeps otherwise.
+    /// available, and sleeps otherwise, after polling for up to `spin`.
     result<envelope> receive(const message_filter* filter,
                              std::optional<std::chrono::steady_clock::time_point> deadline,
-                             input_reader* reader = nullptr);
+                             input_reader* reader = nullptr, std::chrono::microseconds spin = {});
     /// Asynchronous receive; completes through `cb` on the executor.
     void async_receive(message_filter filter, std::chrono::milliseconds timeout,
                        receive_callback cb);
@@ -99,6 +99,11 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
     // Completes `w` through a post, or at the batch's end when `wake_owed` is given
     // (deliver()'s complete_in_wake) or others wait there; under mu_.
     void complete(waiter& w, std::error_code ec, envelope&& e, bool* wake_owed = nullptr);
+    // With `lock` held: polls (unlocked) for up to `spin`, or until `deadline`, for a
+    // message, the close or a wake-up; true when one came (node_options::spin_wait).
+    bool spun_for_arrival(std::unique_lock<std::mutex>& lock,
+                          std::optional<std::chrono::steady_clock::time_point> deadline,
+                          std::chrono::microseconds spin);
     // Wakes the blocked receivers; under mu_ when `reading_waiter_fd_` may be set.
     void notify_reading_waiter_locked();
 
@@ -123,6 +128,9 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
     };
     std::vector<ready_completion> ready_;
     std::atomic<std::uint32_t> posted_{0};  // completions posted and not yet run
+    // Bumped under mu_ by every message queued and by the close: a receiver that spins
+    // outside the lock (receive's `spin`) watches it.
+    std::atomic<std::uint32_t> arrivals_{0};
     bool open_ = true;
     term reason_;
     std::size_t max_queue_ = 0;

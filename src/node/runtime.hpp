@@ -72,6 +72,8 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     bool on_io_thread() const noexcept;
     /// Whether blocked receivers may read connections (node_options::read_while_waiting).
     bool read_while_waiting() const noexcept { return opts_.read_while_waiting; }
+    /// How long a waiting thread polls before it sleeps (node_options::spin_wait).
+    std::chrono::microseconds spin_wait() const noexcept { return opts_.spin_wait; }
 
     // --- processes
     /// A new process; `service` makes it handle messages itself (see mailbox_state).
