@@ -2,7 +2,7 @@
 # bench_table.sh [BUILD_DIR]
 #
 # The issue 7 table: the shared harness (../shared/bench) with the BEAM, jinterface,
-# ei and otpcpp (blocking, async, and with a 24 KiB receive buffer) in one interleaved
+# ei and otpcpp (blocking, async, with a 24 KiB receive buffer, and without spinning) in one interleaved
 # run, every client's peak RSS recorded the same way (scripts/bench_rss.sh), then
 # bigbin and pingpong again beside a raw loopback TCP transfer of the same bytes. Needs the anchors'
 # dependencies (scripts/install-deps.sh --bench). Also prints the bench peer's CPU per
@@ -30,8 +30,10 @@ export CLIENT_otpcpp="$rss $B bench"
 export CLIENT_otpcpp_async="$rss $B bench --async --rpc raw --impl otpcpp_async"
 # The same client with a 24 KiB receive buffer (node_options::dist_recv_buffer).
 export CLIENT_otpcpp_rb="$rss $B bench --recv-buffer 24576 --impl otpcpp_rb"
+# The same client with threads that sleep at once when they wait (node_options::spin_wait 0).
+export CLIENT_otpcpp_nospin="$rss $B bench --spin-wait 0 --impl otpcpp_nospin"
 export CLIENT_rawtcp="$rss $B bench --raw-tcp"
-RUNS=${RUNS:-3} ETF=0 IMPLS="beam jinterface ei otpcpp otpcpp_async otpcpp_rb" \
+RUNS=${RUNS:-3} ETF=0 IMPLS="beam jinterface ei otpcpp otpcpp_async otpcpp_rb otpcpp_nospin" \
     OUT="$out/results_full.jsonl" ./run_anchors.sh || true
 RUNS=${RUNS:-3} ETF=0 WORKLOADS="bigbin pingpong" IMPLS="beam ei otpcpp otpcpp_async rawtcp" \
     OUT="$out/results_tcp.jsonl" ./run_anchors.sh || true
