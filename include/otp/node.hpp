@@ -71,8 +71,11 @@ struct node_options {
     /// with the traffic. A small one lets a BEAM that streams small messages to this
     /// node fill it, and so write them in larger batches: on loopback 24 KiB made a
     /// BEAM source spend 2 us per message instead of 5 (docs/performance.md, session
-    /// 11). It caps a link's receive rate, and below 16 KiB Linux stalled a stream for
-    /// 200 ms at a time.
+    /// 11). It caps a link's receive rate; below 16 KiB Linux stalled a stream for
+    /// 200 ms at a time, and at 24-32 KiB a stream of small messages loses a few
+    /// packets per million to the kernel (retransmitted: small messages take more
+    /// memory than the window promised). Set it when the link opens, never later:
+    /// shrinking a live link's buffer once stalled a stream for minutes (session 12).
     std::size_t dist_recv_buffer = 0;
 
     /// Distribution over TLS, like `erl -proto_dist inet_tls -ssl_dist_optfile F`
