@@ -6,8 +6,6 @@
 // thread, and a stream it coalesces (node_options::read_coalescing) arrives whole.
 #include <gtest/gtest.h>
 
-#include <sys/resource.h>
-
 #include <unistd.h>
 
 #include <csignal>
@@ -61,6 +59,7 @@ class WaitingReader : public ErlPeer {
         const term echo = rpc(m, "otpcpp_itest", "start_echo", list(atom(echo_name)));
         return {std::move(n), std::move(m), std::move(other), echo};
     }
+    void expect_spinning_avoids_sleeps(const std::string& stem, bool io_thread);
 };
 
 TEST_F(WaitingReader, AReplyArrivesWhileTheIoThreadIsHeld) {
@@ -167,44 +166,8 @@ TEST_F(WaitingReader, AStreamArrivesWholeAndInOrderHoweverItIsCoalesced) {
     }
 }
 
-// Sleeps the calling thread took (voluntary context switches): a thread that waits by
-// polling takes none, one that blocks in a poll takes one per wait.
-long sleeps_of_this_thread() {
-    rusage u{};
-    getrusage(RUSAGE_THREAD, &u);
-    return u.ru_nvcsw;
-}
-
-TEST_F(WaitingReader, ASpinningWaitReadsItsRepliesWithoutSleeping) {
-    constexpr long exchanges = 200;
-    for (const auto spin : {0us, 1'000'000us}) {
-        SCOPED_TRACE("spin_wait " + std::to_string(spin.count()) + " us");
-        auto o = node_opts("wr_spin" + std::to_string(spin.count()));
-        o.spin_wait = spin;
-        node n(o);
-        auto m = n.create_mailbox();
-        const std::string name = "wr_echo_spin" + std::to_string(spin.count());
-        const term echo = rpc(m, "otpcpp_itest", "start_echo", list(atom(name)));
-        ASSERT_TRUE(echo.is_pid());
-        const long before = sleeps_of_this_thread();
-        for (long i = 1; i <= exchanges; ++i) {
-            m.send(atom(name), erl(), tuple(m.self(), i));
-            auto r = m.receive(10s);
-            ASSERT_TRUE(r) << r.error().message();
-            ASSERT_EQ(r->message, echo_of(echo, i));
-        }
-        const long sleeps = sleeps_of_this_thread() - before;
-        // erl answers in tens of microseconds: a thread that does not spin has gone to
-        // sleep before nearly every reply; one that spins for a second, almost never
-        // (a lock taken at the wrong moment may still put it to sleep now and then).
-        if (spin.count() == 0)
-            EXPECT_GE(sleeps, exchanges / 4);
-        else
-            EXPECT_LT(sleeps, exchanges / 10);
-    }
-}
-
-// The same count for another thread of this process, from /proc.
+// Sleeps thread `tid` of this process has taken (voluntary context switches): a thread
+// that waits by polling takes none, one that blocks in a poll takes one per wait.
 long sleeps_of_thread(pid_t tid) {
     std::ifstream status("/proc/self/task/" + std::to_string(tid) + "/status");
     std::string line;
@@ -214,34 +177,50 @@ long sleeps_of_thread(pid_t tid) {
     return 0;
 }
 
-TEST_F(WaitingReader, AnIoThreadThatSpinsReadsRepliesWithoutSleeping) {
+// 200 echo exchanges with erl, without spin_wait and with a second of it, counting the
+// sleeps of the thread that reads the replies: this one, or (`io_thread`) the node's
+// I/O thread. erl answers in tens of microseconds: a thread that does not spin sleeps
+// before nearly every reply; one that spins for a second, almost never (a lock taken
+// at the wrong moment may still put it to sleep now and then).
+void WaitingReader::expect_spinning_avoids_sleeps(const std::string& stem, bool io_thread) {
     constexpr long exchanges = 200;
     for (const auto spin : {0us, 1'000'000us}) {
         SCOPED_TRACE("spin_wait " + std::to_string(spin.count()) + " us");
-        auto o = node_opts("wr_iospin" + std::to_string(spin.count()));
+        auto o = node_opts(stem + std::to_string(spin.count()));
         o.spin_wait = spin;
-        o.read_while_waiting = false;  // every reply is read by the I/O thread
+        o.read_while_waiting = !io_thread;
         node n(o);
         auto m = n.create_mailbox();
-        const std::string name = "wr_echo_iospin" + std::to_string(spin.count());
+        const std::string name = stem + "_echo" + std::to_string(spin.count());
         const term echo = rpc(m, "otpcpp_itest", "start_echo", list(atom(name)));
         ASSERT_TRUE(echo.is_pid());
         std::promise<pid_t> tid;
-        boost::asio::post(n.get_executor(), [&tid] { tid.set_value(::gettid()); });
-        const pid_t io_thread = tid.get_future().get();
-        const long before = sleeps_of_thread(io_thread);
+        if (io_thread)
+            boost::asio::post(n.get_executor(), [&tid] { tid.set_value(::gettid()); });
+        else
+            tid.set_value(::gettid());
+        const pid_t reader = tid.get_future().get();
+        const long before = sleeps_of_thread(reader);
         for (long i = 1; i <= exchanges; ++i) {
             m.send(atom(name), erl(), tuple(m.self(), i));
             auto r = m.receive(10s);
             ASSERT_TRUE(r) << r.error().message();
             ASSERT_EQ(r->message, echo_of(echo, i));
         }
-        const long sleeps = sleeps_of_thread(io_thread) - before;
+        const long sleeps = sleeps_of_thread(reader) - before;
         if (spin.count() == 0)
             EXPECT_GE(sleeps, exchanges / 4);
         else
             EXPECT_LT(sleeps, exchanges / 10);
     }
+}
+
+TEST_F(WaitingReader, ASpinningWaitReadsItsRepliesWithoutSleeping) {
+    expect_spinning_avoids_sleeps("wr_spin", false);
+}
+
+TEST_F(WaitingReader, AnIoThreadThatSpinsReadsRepliesWithoutSleeping) {
+    expect_spinning_avoids_sleeps("wr_iospin", true);
 }
 
 TEST_F(WaitingReader, ALinkThatDropsWhileAThreadReadsIsReported) {
