@@ -179,9 +179,9 @@ long sleeps_of_thread(pid_t tid) {
 
 // 200 echo exchanges with erl, without spin_wait and with a second of it, counting the
 // sleeps of the thread that reads the replies: this one, or (`io_thread`) the node's
-// I/O thread. erl answers in tens of microseconds: a thread that does not spin sleeps
-// before nearly every reply; one that spins for a second, almost never (a lock taken
-// at the wrong moment may still put it to sleep now and then).
+// I/O thread. erl answers each a millisecond late: a thread that does not spin sleeps
+// before every reply; one that spins for a second, almost never (a lock taken at the
+// wrong moment may still put it to sleep now and then).
 void WaitingReader::expect_spinning_avoids_sleeps(const std::string& stem, bool io_thread) {
     constexpr long exchanges = 200;
     for (const auto spin : {0us, 1'000'000us}) {
@@ -202,7 +202,9 @@ void WaitingReader::expect_spinning_avoids_sleeps(const std::string& stem, bool 
         const pid_t reader = tid.get_future().get();
         const long before = sleeps_of_thread(reader);
         for (long i = 1; i <= exchanges; ++i) {
-            m.send(atom(name), erl(), tuple(m.self(), i));
+            // Late enough that a wait without spinning sleeps however slowly this
+            // thread runs (under a sanitizer, say).
+            m.send(atom(name), erl(), tuple(atom("delay"), 1, m.self(), i));
             auto r = m.receive(10s);
             ASSERT_TRUE(r) << r.error().message();
             ASSERT_EQ(r->message, echo_of(echo, i));

@@ -41,9 +41,11 @@ start_echo(Name) ->
     register(Name, Pid),
     Pid.
 
+%% {delay, Ms, From, Msg} answers as {From, Msg} does, Ms milliseconds later.
 echo() ->
     receive
         stop -> ok;
+        {delay, Ms, From, Msg} -> timer:sleep(Ms), From ! {echo, self(), Msg}, echo();
         {From, Msg} -> From ! {echo, self(), Msg}, echo()
     end.
 

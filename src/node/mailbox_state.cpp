@@ -157,11 +157,16 @@ result<envelope> mailbox_state::receive(
         }
         scanned = queue_.size();
         removals = queue_.removals();
+        // One receiver at a time waits by reading; others sleep until woken.
+        const bool reads = try_reading && reading_waiter_fd_ < 0;
+        // A spinning receiver is not blocked: a delivery owes it no wake-up, so the
+        // reader that delivers does not come back for this mutex while it takes the
+        // message.
+        if (!reads && spin.count() > 0 && spun_for_arrival(lock, deadline, spin)) continue;
         ++blocked_;
         woken_ = false;  // this receiver has not been woken yet
         bool timed_out = false;
-        // One receiver at a time waits by reading; others sleep until woken.
-        if (try_reading && reading_waiter_fd_ < 0) {
+        if (reads) {
             reading_waiter_fd_ = wake_fd;
             reading_waiter_ = std::this_thread::get_id();
             lock.unlock();
@@ -178,11 +183,6 @@ result<envelope> mailbox_state::receive(
             }
             timed_out = got == input_reader::outcome::timed_out;
         } else {
-            if (spin.count() > 0 && spun_for_arrival(lock, deadline, spin)) {
-                --blocked_;
-                woken_ = false;
-                continue;
-            }
             timed_out = deadline ? cv_.wait_until(lock, *deadline) == std::cv_status::timeout
                                  : (cv_.wait(lock), false);
             --blocked_;
@@ -207,15 +207,14 @@ bool mailbox_state::spun_for_arrival(std::unique_lock<std::mutex>& lock,
     const auto seen = arrivals_.load(std::memory_order_relaxed);
     auto until = std::chrono::steady_clock::now() + spin;
     if (deadline && *deadline < until) until = *deadline;
+    ++spinning_;
     lock.unlock();
     node_detail::spin_until(until,
                             [&] { return arrivals_.load(std::memory_order_acquire) != seen; });
     lock.lock();
-    // Looked at under the lock: a delivery after this finds the receiver asleep. A
-    // wake-up that came during the spin (wake() after a deferred delivery this receiver
-    // had already taken) found nobody in cv_ and is lost: it counts as a wake-up here,
-    // or the next delivery would find `woken_` set and not wake the sleeper again.
-    return arrivals_.load(std::memory_order_relaxed) != seen || woken_;
+    --spinning_;
+    // Looked at under the lock: a delivery after this finds the receiver blocked.
+    return arrivals_.load(std::memory_order_relaxed) != seen;
 }
 
 void mailbox_state::async_receive(message_filter filter, std::chrono::milliseconds timeout,
@@ -285,6 +284,11 @@ std::size_t mailbox_state::queued() const {
 std::size_t mailbox_state::blocked_receivers() const {
     std::lock_guard lock(mu_);
     return blocked_;
+}
+
+std::size_t mailbox_state::spinning_receivers() const {
+    std::lock_guard lock(mu_);
+    return spinning_;
 }
 
 }  // namespace otp::node_detail

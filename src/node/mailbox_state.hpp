@@ -76,6 +76,8 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
     std::size_t queued() const;
     /// Receivers sleeping in a blocking receive (for tests).
     std::size_t blocked_receivers() const;
+    /// Receivers polling for a message before they sleep (for tests).
+    std::size_t spinning_receivers() const;
 
     const std::shared_ptr<void> keep;  // first member: destroyed last
     const std::weak_ptr<runtime> rt;
@@ -100,7 +102,7 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
     // (deliver()'s complete_in_wake) or others wait there; under mu_.
     void complete(waiter& w, std::error_code ec, envelope&& e, bool* wake_owed = nullptr);
     // With `lock` held: polls (unlocked) for up to `spin`, or until `deadline`, for a
-    // message, the close or a wake-up; true when one came (node_options::spin_wait).
+    // message or the close; true when one came (node_options::spin_wait).
     bool spun_for_arrival(std::unique_lock<std::mutex>& lock,
                           std::optional<std::chrono::steady_clock::time_point> deadline,
                           std::chrono::microseconds spin);
@@ -112,9 +114,10 @@ struct mailbox_state : std::enable_shared_from_this<mailbox_state> {
     message_queue queue_;
     std::list<waiter> waiters_;
     std::uint64_t next_waiter_ = 1;
-    std::size_t blocked_ = 0;  // receivers in a blocking wait
-    bool woken_ = false;       // they were notified and have not all run yet
-    bool wake_owed_ = false;   // a deferred delivery left them asleep
+    std::size_t blocked_ = 0;   // receivers in a blocking wait
+    std::size_t spinning_ = 0;  // receivers polling arrivals_ before they block
+    bool woken_ = false;        // they were notified and have not all run yet
+    bool wake_owed_ = false;    // a deferred delivery left them asleep
     // A blocked receiver waiting by reading (input_reader) is woken through its
     // thread's eventfd, unless the waker is that thread.
     int reading_waiter_fd_ = -1;

@@ -45,20 +45,21 @@ TEST(MailboxWake, ABurstOwesOneWakeUpAndWakeDeliversIt) {
     EXPECT_EQ(got.get(), (std::vector<long>{1, 2, 3}));
 }
 
-// A receiver that spins (node_options::spin_wait) takes a message delivered with a
-// deferred wake-up before that wake-up comes; the wake-up then lands in its next
-// receive's spin, where nobody sleeps on the condition variable. It still counts: a
-// later delivery finds the receiver woken and owes it nothing new.
-TEST(MailboxWake, AWakeUpThatLandsInASpinIsNotLost) {
+// A receiver that spins (node_options::spin_wait) is not asleep: a delivery during
+// the spin owes it no wake-up (the reader that delivered would otherwise come back for
+// the mailbox's mutex while the receiver holds it), and the receiver takes the message
+// itself. Once the spin is over it sleeps, and a deferred delivery owes it one.
+TEST(MailboxWake, ASpinningReceiverIsOwedNoWakeUp) {
     boost::asio::io_context io;
     auto box = std::make_shared<mailbox_state>(nullptr, std::weak_ptr<runtime>(),
                                                pid{atom("n@h"), 1, 0, 1}, io.get_executor());
-    constexpr auto spin = std::chrono::microseconds(100ms);
+    constexpr auto spin = std::chrono::microseconds(10s);
     std::atomic<int> taken{0};
     auto got = std::async(std::launch::async, [&] {
         std::vector<long> seen;
         for (int i = 0; i < 2; ++i) {
-            auto r = box->receive(nullptr, std::chrono::steady_clock::now() + 10s, nullptr, spin);
+            const auto s = i == 0 ? spin : std::chrono::microseconds(1ms);
+            auto r = box->receive(nullptr, std::chrono::steady_clock::now() + 20s, nullptr, s);
             if (!r) break;
             seen.push_back(*r->message.as_int64());
             ++taken;
@@ -71,17 +72,19 @@ TEST(MailboxWake, AWakeUpThatLandsInASpinIsNotLost) {
             std::this_thread::yield();
         return ready();
     };
-    ASSERT_TRUE(wait_until([&] { return box->blocked_receivers() == 1; }));
+    ASSERT_TRUE(wait_until([&] { return box->spinning_receivers() == 1; }));
+    EXPECT_EQ(box->blocked_receivers(), 0u);
     bool owed = false;
     ASSERT_TRUE(box->deliver({term(1L), std::nullopt}, &owed));
-    EXPECT_TRUE(owed);
-    // Taken in the spin; the second receive spins now.
-    ASSERT_TRUE(wait_until([&] { return taken == 1 && box->blocked_receivers() == 1; }));
-    box->wake();                         // the batch's owed wake-up, inside that spin
-    std::this_thread::sleep_for(150ms);  // past the spin
+    EXPECT_FALSE(owed) << "a spinning receiver needs no wake-up";
+    ASSERT_TRUE(wait_until([&] { return taken == 1; })) << "the spinner did not take 1";
+    // The second receive spins for 1 ms, then sleeps.
+    ASSERT_TRUE(wait_until([&] { return box->blocked_receivers() == 1; }));
+    EXPECT_EQ(box->spinning_receivers(), 0u);
     bool again = false;
     ASSERT_TRUE(box->deliver({term(2L), std::nullopt}, &again));
-    if (again) box->wake();
+    EXPECT_TRUE(again) << "a sleeping receiver is owed a wake-up";
+    box->wake();
     ASSERT_EQ(got.wait_for(5s), std::future_status::ready) << "the receiver slept through 2";
     EXPECT_EQ(got.get(), (std::vector<long>{1, 2}));
 }
