@@ -11,7 +11,9 @@
 # It also adds "peer_cpu_s", the CPU time (user + system) the bench peer's BEAM used
 # while the client ran, when exactly one BEAM runs with -sname $BENCH_PEER_NAME
 # (default benchpeer): divided by "secs" it shows whether the peer, not the client,
-# was the limit in that very run.
+# was the limit in that very run. And "client_user_s" and "client_sys_s", the client
+# process's own CPU time (all of it, start-up included): a client busy for the whole
+# run, most of it in the kernel, is at the machine's ceiling rather than its own.
 set -uo pipefail
 [ $# -ge 1 ] || { echo "usage: bench_rss.sh CMD [ARGS...]" >&2; exit 2; }
 command -v jq >/dev/null || { echo "bench_rss.sh: jq is needed" >&2; exit 2; }
@@ -28,17 +30,19 @@ before=""
 rss=$(mktemp)
 out=$(mktemp)
 trap 'rm -f "$rss" "$out"' EXIT
-/usr/bin/time -f %M -o "$rss" "$@" >"$out"
+/usr/bin/time -f "%M %U %S" -o "$rss" "$@" >"$out"
 status=$?
-kb=$(tail -1 "$rss")
+read -r kb user sys < <(tail -1 "$rss")
 cpu=null
 if [ -n "$before" ] && after=$(peer_cpu_ticks "$peer"); then
     cpu=$(awk -v a="$after" -v b="$before" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", (a - b) / hz}')
 fi
 while IFS= read -r line; do
     if [[ $line == \{* ]] && [[ $kb =~ ^[0-9]+$ ]]; then
-        echo "$line" | jq -c --argjson kb "$kb" --argjson cpu "$cpu" \
-            '. + {peak_rss_kb: $kb} + (if $cpu == null then {} else {peer_cpu_s: $cpu} end)'
+        echo "$line" | jq -c --argjson kb "$kb" --argjson cpu "$cpu" --argjson u "${user:-null}" \
+            --argjson s "${sys:-null}" \
+            '. + {peak_rss_kb: $kb} + (if $cpu == null then {} else {peer_cpu_s: $cpu} end)
+               + (if $u == null then {} else {client_user_s: $u, client_sys_s: $s} end)'
     else
         echo "$line"
     fi

@@ -6,7 +6,8 @@
 # run, every client's peak RSS recorded the same way (scripts/bench_rss.sh), then
 # bigbin and pingpong again beside a raw loopback TCP transfer of the same bytes. Needs the anchors'
 # dependencies (scripts/install-deps.sh --bench). Also prints the bench peer's CPU per
-# message in the same runs (scripts/bench_rss.sh measures it). Environment: RUNS (default 3),
+# message and the client's own CPU in the same runs (scripts/bench_rss.sh measures
+# them). Environment: RUNS (default 3),
 # WORKDIR (default a fresh temporary copy of the harness), OUT_DIR (default WORKDIR).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -52,4 +53,14 @@ jq -rs 'map(select(.ok == true and .peer_cpu_s != null and .secs > 0))
         | ([.[] | .peer_cpu_s / .secs] | sort | .[length/2|floor]) as $busy
         | "\(.[0].impl) \(.[0].workload) \($us * 100 | round / 100) µs/msg busy \($busy * 100 | round / 100)"' \
     "$out/results_full.jsonl"
+# The client's own CPU in the same runs (the whole process): bigbin's clients spend
+# nearly all of theirs in the kernel's loopback TCP path, whoever they are.
+echo "client's CPU: median µs per message user / system, and busy share (its CPU / its secs):"
+jq -rs 'map(select(.ok == true and .client_user_s != null and .secs > 0))
+        | group_by(.impl + " " + .workload)[]
+        | ([.[] | .client_user_s * 1e6 / .n] | sort | .[length/2|floor]) as $u
+        | ([.[] | .client_sys_s * 1e6 / .n] | sort | .[length/2|floor]) as $s
+        | ([.[] | (.client_user_s + .client_sys_s) / .secs] | sort | .[length/2|floor]) as $busy
+        | "\(.[0].impl) \(.[0].workload) \($u * 100 | round / 100) / \($s * 100 | round / 100) µs/msg busy \($busy * 100 | round / 100)"' \
+    "$out/results_full.jsonl" "$out/results_tcp.jsonl"
 echo "results in $out"
