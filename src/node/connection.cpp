@@ -101,11 +101,9 @@ timespec time_left(const std::optional<std::chrono::steady_clock::time_point>& d
 int poll_spinning(pollfd (&fds)[2], std::optional<std::chrono::steady_clock::time_point> deadline,
                   std::chrono::microseconds spin) {
     if (spin.count() > 0) {
-        auto until = std::chrono::steady_clock::now() + spin;
-        if (deadline && *deadline < until) until = *deadline;
         const timespec now{};
         int ready = 0;
-        if (node_detail::spin_until(until,
+        if (node_detail::spin_until(node_detail::spin_end(spin, deadline),
                                     [&] { return (ready = ::ppoll(fds, 2, &now, nullptr)) != 0; }))
             return ready;
     }

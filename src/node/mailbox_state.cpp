@@ -205,8 +205,7 @@ bool mailbox_state::spun_for_arrival(std::unique_lock<std::mutex>& lock,
                                      std::optional<std::chrono::steady_clock::time_point> deadline,
                                      std::chrono::microseconds spin) {
     const auto seen = arrivals_.load(std::memory_order_relaxed);
-    auto until = std::chrono::steady_clock::now() + spin;
-    if (deadline && *deadline < until) until = *deadline;
+    const auto until = node_detail::spin_end(spin, deadline);
     ++spinning_;
     lock.unlock();
     node_detail::spin_until(until,

@@ -454,11 +454,12 @@ std::error_code runtime::connect_wait(atom node, std::chrono::milliseconds timeo
     auto done = std::make_shared<std::promise<std::error_code>>();
     auto f = done->get_future();
     connect(node, [done](std::error_code ec) { done->set_value(ec); });
-    const auto now = std::chrono::steady_clock::now();
-    node_detail::spin_until(
-        now + std::min<std::chrono::steady_clock::duration>(opts_.spin_wait, timeout),
-        [&] { return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready; });
-    if (f.wait_for(timeout) != std::future_status::ready) return node_errc::timeout;
+    // One deadline for the spin and the sleep after it: the call never outlasts `timeout`.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    node_detail::spin_until(node_detail::spin_end(opts_.spin_wait, deadline), [&] {
+        return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    });
+    if (f.wait_until(deadline) != std::future_status::ready) return node_errc::timeout;
     return f.get();
 }
 

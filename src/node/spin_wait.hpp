@@ -7,6 +7,7 @@
 #include <sched.h>
 
 #include <chrono>
+#include <optional>
 
 #include <boost/asio/io_context.hpp>
 
@@ -21,6 +22,15 @@ bool spin_until(std::chrono::steady_clock::time_point until, Attempt&& attempt) 
         if (std::chrono::steady_clock::now() >= until) return false;
         ::sched_yield();
     }
+}
+
+/// When a spin that starts now ends: after `spin`, or at the caller's `deadline` if that
+/// comes first.
+inline std::chrono::steady_clock::time_point spin_end(
+    std::chrono::steady_clock::duration spin,
+    std::optional<std::chrono::steady_clock::time_point> deadline) {
+    const auto until = std::chrono::steady_clock::now() + spin;
+    return deadline && *deadline < until ? *deadline : until;
 }
 
 /// Runs `io` on the calling thread until it is stopped; whenever it has nothing to do,
