@@ -363,6 +363,23 @@ TEST_F(NodeWithErl, CloseUnregistersAndPeersSeeNodedown) {
     EXPECT_EQ(down->message, tuple(atom("nodedown"), erl()));
 }
 
+// disconnect() shuts the link down on the calling thread: erl sees the connection go
+// even while the node's only I/O thread is busy elsewhere.
+TEST_F(NodeWithErl, ADisconnectReachesThePeerWhileTheIoThreadIsBusy) {
+    auto watcher_node = make_node("dwatch");
+    auto w = watcher_node->create_mailbox();
+    auto n = make_node("dgone");
+    ASSERT_TRUE(n->ping(erl()));
+    ASSERT_TRUE(watcher_node->ping(erl()));
+    auto hidden = [&] { return rpc(w, "erlang", "nodes", list(atom("hidden"))); };
+    ASSERT_TRUE(match(hidden(), "[_, _]")) << to_string(hidden());
+    auto release = hold_io_thread(*n);
+    EXPECT_TRUE(n->disconnect(erl()));
+    EXPECT_TRUE(wait_until([&] { return hidden() == list(watcher_node->name()); }, 5s))
+        << to_string(hidden());
+    release.set_value();
+}
+
 TEST_F(NodeWithErl, CloseFlushesWhatWasSentBeforeIt) {
     // A watcher mailbox on another node controls the puppet, so it sees what arrives
     // after the sending node is gone.

@@ -25,20 +25,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Holds the node's I/O thread (it has one) until the returned promise is set.
-std::promise<void> hold_io_thread(node& n) {
-    std::promise<void> release;
-    auto held = release.get_future().share();
-    std::promise<void> entered;
-    auto in = entered.get_future();
-    boost::asio::post(n.get_executor(), [&entered, held] {
-        entered.set_value();
-        held.wait();
-    });
-    in.wait();
-    return release;
-}
-
 term echo_of(const term& echo, const term& payload) {
     return tuple(atom("echo"), echo, payload);
 }

@@ -1,6 +1,8 @@
 // The ErlPeer fixture.
 #include "support/erl_peer.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include "otp/epmd.hpp"
 #include "otp/text.hpp"
 
@@ -50,6 +52,19 @@ std::unique_ptr<process> ErlPeer::start_erl(const std::string& sname,
         20s, 50ms);
     EXPECT_TRUE(up) << "erl did not register: " << p->err();
     return p;
+}
+
+std::promise<void> hold_io_thread(node& n) {
+    std::promise<void> release;
+    auto held = release.get_future().share();
+    std::promise<void> entered;
+    auto in = entered.get_future();
+    boost::asio::post(n.get_executor(), [&entered, held] {
+        entered.set_value();
+        held.wait();
+    });
+    in.wait();
+    return release;
 }
 
 node_options ErlPeer::node_opts(const std::string& stem) const {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <memory>
 #include <string>
 
@@ -12,6 +13,9 @@
 #include "support/process.hpp"
 
 namespace otp::itest {
+
+/// Holds the node's I/O thread (it has one) until the returned promise is set.
+std::promise<void> hold_io_thread(node& n);
 
 class ErlPeer : public ::testing::Test {
   protected:

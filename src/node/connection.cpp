@@ -930,6 +930,17 @@ void connection::tick() {
 }
 
 void connection::close(std::error_code why) {
+    {
+        // The FIN leaves now, from this thread, instead of when the strand gets to
+        // finish(): a disconnect is seen by the peer at once, not after the I/O thread
+        // has woken up. The socket is open while the link is not closed (under
+        // out_mutex_, as a sender's write); TLS streams close on their strand only.
+        std::lock_guard lock(out_mutex_);
+        if (!closed_ && !closing_why_ && fd_ >= 0 && stream_.tls() == nullptr) {
+            closing_why_ = why;
+            ::shutdown(fd_, SHUT_RDWR);
+        }
+    }
     boost::asio::post(strand_, [self = shared_from_this(), why] { self->finish(why); });
 }
 
@@ -968,6 +979,7 @@ void connection::finish(std::error_code why) {
     stop_reading_.store(true, std::memory_order_relaxed);
     {
         std::lock_guard lock(out_mutex_);
+        if (closing_why_) why = *closing_why_;
         closed_ = true;
         // What the writer holds is counted off when its write ends.
         for (const auto& b : queued_)

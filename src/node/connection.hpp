@@ -304,6 +304,9 @@ class connection : public std::enable_shared_from_this<connection>,
     unsigned busy_waiters_ = 0;
     std::chrono::steady_clock::time_point last_enqueue_{};  // guarded by out_mutex_
     bool closed_ = false;                                   // guarded by out_mutex_
+    // The reason close() gave when it shut the socket down itself, ahead of finish():
+    // the errors that shutdown causes in readers and writers do not replace it.
+    std::optional<std::error_code> closing_why_;  // guarded by out_mutex_
     // Packets sent under a lazy_send, to go in front of the next one (guarded), and
     // whether the timer that writes them anyway is set (guarded).
     std::vector<std::uint8_t> lazy_;
