@@ -977,9 +977,13 @@ bool connection::writing_now() {
 void connection::finish(std::error_code why) {
     if (ending()) return;
     stop_reading_.store(true, std::memory_order_relaxed);
+    bool shut_down = false;  // by close(), on its caller's thread
     {
         std::lock_guard lock(out_mutex_);
-        if (closing_why_) why = *closing_why_;
+        if (closing_why_) {
+            why = *closing_why_;
+            shut_down = true;
+        }
         closed_ = true;
         // What the writer holds is counted off when its write ends.
         for (const auto& b : queued_)
@@ -994,7 +998,7 @@ void connection::finish(std::error_code why) {
     if (stream_.tls() != nullptr) {
         boost::system::error_code ignored;
         stream_.socket().shutdown(dist_stream::tcp_socket::shutdown_both, ignored);
-    } else if (fd_ >= 0) {
+    } else if (fd_ >= 0 && !shut_down) {
         ::shutdown(fd_, SHUT_RDWR);
     }
     ticker_.cancel();
