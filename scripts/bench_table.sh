@@ -40,27 +40,24 @@ RUNS=${RUNS:-3} ETF=0 WORKLOADS="bigbin pingpong" IMPLS="beam ei otpcpp otpcpp_a
     OUT="$out/results_tcp.jsonl" ./run_anchors.sh || true
 python3 summarize.py "$out/results_full.jsonl" --base ei
 python3 summarize.py "$out/results_tcp.jsonl" --base rawtcp
+# jq helpers: the median of f over a group, and a number to two decimals.
+stats='def median(f): [.[] | f] | sort | .[length/2|floor]; def r2: . * 100 | round / 100;'
 echo "peak RSS (kB), median per impl and workload:"
-jq -rs 'group_by(.impl + " " + .workload)[] | select(.[0].peak_rss_kb != null)
-        | "\(.[0].impl) \(.[0].workload) \([.[].peak_rss_kb] | sort | .[length/2|floor])"' \
+jq -rs "$stats"'group_by(.impl + " " + .workload)[] | select(.[0].peak_rss_kb != null)
+        | "\(.[0].impl) \(.[0].workload) \(median(.peak_rss_kb))"' \
     "$out/results_full.jsonl"
 # The peer's CPU in the same runs: a workload whose peer is busy for the whole run at
 # the same CPU per message whoever the client is has reached the peer's ceiling.
 echo "bench peer's CPU: median µs per message, and busy share (its CPU / the client's secs):"
-jq -rs 'map(select(.ok == true and .peer_cpu_s != null and .secs > 0))
+jq -rs "$stats"'map(select(.ok == true and .peer_cpu_s != null and .secs > 0))
         | group_by(.impl + " " + .workload)[]
-        | ([.[] | .peer_cpu_s * 1e6 / .n] | sort | .[length/2|floor]) as $us
-        | ([.[] | .peer_cpu_s / .secs] | sort | .[length/2|floor]) as $busy
-        | "\(.[0].impl) \(.[0].workload) \($us * 100 | round / 100) µs/msg busy \($busy * 100 | round / 100)"' \
+        | "\(.[0].impl) \(.[0].workload) \(median(.peer_cpu_s * 1e6 / .n) | r2) µs/msg busy \(median(.peer_cpu_s / .secs) | r2)"' \
     "$out/results_full.jsonl"
 # The client's own CPU in the same runs (the whole process): bigbin's clients spend
 # nearly all of theirs in the kernel's loopback TCP path, whoever they are.
 echo "client's CPU: median µs per message user / system, and busy share (its CPU / its secs):"
-jq -rs 'map(select(.ok == true and .client_user_s != null and .secs > 0))
+jq -rs "$stats"'map(select(.ok == true and .client_user_s != null and .secs > 0))
         | group_by(.impl + " " + .workload)[]
-        | ([.[] | .client_user_s * 1e6 / .n] | sort | .[length/2|floor]) as $u
-        | ([.[] | .client_sys_s * 1e6 / .n] | sort | .[length/2|floor]) as $s
-        | ([.[] | (.client_user_s + .client_sys_s) / .secs] | sort | .[length/2|floor]) as $busy
-        | "\(.[0].impl) \(.[0].workload) \($u * 100 | round / 100) / \($s * 100 | round / 100) µs/msg busy \($busy * 100 | round / 100)"' \
+        | "\(.[0].impl) \(.[0].workload) \(median(.client_user_s * 1e6 / .n) | r2) / \(median(.client_sys_s * 1e6 / .n) | r2) µs/msg busy \(median((.client_user_s + .client_sys_s) / .secs) | r2)"' \
     "$out/results_full.jsonl" "$out/results_tcp.jsonl"
 echo "results in $out"
