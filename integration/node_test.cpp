@@ -380,6 +380,67 @@ TEST_F(NodeWithErl, ADisconnectReachesThePeerWhileTheIoThreadIsBusy) {
     release.set_value();
 }
 
+// connect() dials on the calling thread and starts the connection there: it needs no
+// I/O thread (with the dial on the I/O thread it would time out here).
+TEST_F(NodeWithErl, ConnectDialsOnTheCallingThread) {
+    auto n = make_node("dialer");
+    auto release = hold_io_thread(*n);
+    EXPECT_FALSE(n->connect(erl(), 5s));
+    EXPECT_EQ(n->nodes(), std::vector<atom>{erl()});
+    release.set_value();
+    EXPECT_TRUE(n->ping(erl()));
+}
+
+// A peer registered with epmd whose port accepts connections (the kernel's backlog
+// completes them) and never answers: a dial waits in its handshake.
+class SilentPeer {
+  public:
+    SilentPeer(std::uint16_t epmd_port, const std::string& host)
+        : listener_(io_, {boost::asio::ip::tcp::v4(), 0}) {
+        epmd::client_options eo;
+        eo.port = epmd_port;
+        epmd::node_entry e;
+        e.name = "silent";
+        e.port = listener_.local_endpoint().port();
+        registration_ = epmd::client(io_, eo).register_node(e);
+        name_ = atom("silent@" + host);
+    }
+    atom name() const { return name_; }
+
+  private:
+    boost::asio::io_context io_;
+    boost::asio::ip::tcp::acceptor listener_;
+    epmd::registration registration_;
+    atom name_;
+};
+
+TEST_F(NodeWithErl, CloseEndsAConnectWaitingForAnAnswer) {
+    SilentPeer silent(epmd_->port(), host_);
+    auto n = make_node("waiter");
+    auto connecting =
+        std::async(std::launch::async, [&] { return n->connect(silent.name(), 20s); });
+    // Long enough to be in the handshake (a loopback epmd lookup and connect take well
+    // under a millisecond), far shorter than the 7 s step limit.
+    std::this_thread::sleep_for(300ms);
+    n->close();
+    ASSERT_EQ(connecting.wait_for(3s), std::future_status::ready);
+    EXPECT_EQ(connecting.get(), node_errc::node_closed);
+}
+
+TEST_F(NodeWithErl, ConnectTimeoutEndsItsDial) {
+    SilentPeer silent(epmd_->port(), host_);
+    auto n = make_node("waiter");
+    for (int i = 0; i < 2; ++i) {  // the second is a new attempt, not the first one's wait
+        const auto t0 = std::chrono::steady_clock::now();
+        EXPECT_EQ(n->connect(silent.name(), 400ms), node_errc::timeout);
+        const auto took = std::chrono::steady_clock::now() - t0;
+        EXPECT_GE(took, 400ms);
+        EXPECT_LT(took, 2s);
+    }
+    EXPECT_TRUE(n->nodes().empty());
+    EXPECT_TRUE(n->ping(erl()));  // the node is fine
+}
+
 TEST_F(NodeWithErl, CloseFlushesWhatWasSentBeforeIt) {
     // A watcher mailbox on another node controls the puppet, so it sees what arrives
     // after the sending node is gone.

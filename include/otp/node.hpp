@@ -164,7 +164,9 @@ class node {
     std::vector<atom> registered() const;
 
     /// Connects to `peer` unless connected, waiting up to `timeout`. Concurrent callers
-    /// share one attempt. Errors: unreachable, handshake errors (bad_cookie ...), timeout.
+    /// share one attempt. A new plain TCP attempt runs on the calling thread, as ei's
+    /// does (no I/O thread takes part), so `timeout` also ends the attempt for senders
+    /// waiting on it. Errors: unreachable, handshake errors (bad_cookie ...), timeout.
     std::error_code connect(atom peer,
                             std::chrono::milliseconds timeout = std::chrono::seconds(10));
     /// Asynchronous connect; signature void(std::error_code).

@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "epmd/blocking_socket.hpp"
 #include "epmd/client_logic.hpp"
 #include "epmd/cloexec.hpp"
 #include "epmd/host_addresses.hpp"
@@ -269,20 +270,65 @@ void start_registration(
     x->start();
 }
 
-// The synchronous forms run the asynchronous one on a private io_context, so they
-// neither need nor disturb whoever runs the client's executor.
-template <class T, class Start>
-T run_sync(Start&& start, std::error_code& ec) {
-    boost::asio::io_context ctx;
-    T out{};
+// The synchronous forms (but a registration's) wait on the calling thread alone: a lookup that
+// precedes a dial costs its own system calls only (no reactor, no hand-over).
+template <class T>
+T exchange_here(const client_config& cfg, request_kind kind,
+                result<std::vector<std::uint8_t>> request, std::error_code& ec) {
+    const auto deadline = std::chrono::steady_clock::now() + cfg.timeout;
+    auto fail = [&](epmd_errc what, const char* step, std::error_code cause) {
+        if (cause == std::errc::timed_out) what = epmd_errc::timeout;
+        cfg.log->debug("epmd {}: {} failed: {}", cfg.where, step, cause.message());
+        ec = what;
+        return T{};
+    };
     ec = {};
-    start(ctx.get_executor(),
-          otp::detail::unique_callback<std::error_code, T>([&](std::error_code e, T v) {
-              ec = e;
-              out = std::move(v);
-          }));
-    ctx.run();
-    return out;
+    if (!request) {
+        ec = request.error();
+        return T{};
+    }
+    std::vector<tcp::endpoint> endpoints = cfg.endpoints;
+    if (endpoints.empty()) {
+        // Names that need a resolver; like the asynchronous form, this waits for it.
+        boost::asio::io_context ctx;
+        tcp::resolver resolver(ctx);
+        boost::system::error_code rec;
+        const auto found = resolver.resolve(cfg.host, std::to_string(cfg.port),
+                                            tcp::resolver::numeric_service, rec);
+        if (rec) return fail(epmd_errc::unreachable, "resolving the host", rec);
+        endpoints = endpoints_of(addresses_of(found), cfg.port);
+    }
+    blocking_socket s;
+    if (auto e = s.connect(endpoints, deadline))
+        return fail(epmd_errc::unreachable, "connecting", e);
+    if (auto e = s.write_all(*request, deadline)) return fail(epmd_errc::closed, "writing", e);
+    std::vector<std::uint8_t> in;
+    for (;;) {
+        constexpr std::size_t chunk = 4096;
+        if (in.size() > max_reply_size)
+            return fail(epmd_errc::malformed_reply, "reading an oversized reply",
+                        make_error_code(epmd_errc::malformed_reply));
+        const std::size_t have = in.size();
+        in.resize(have + chunk);
+        std::size_t n = 0;
+        if (auto e = s.read_some({in.data() + have, chunk}, n, deadline))
+            return fail(epmd_errc::closed, "reading", e);
+        in.resize(have + n);
+        reply_value value;
+        std::error_code reply_ec;
+        switch (read_reply(kind, in, n == 0, value, reply_ec)) {
+            case parse_status::need_more:
+                if (n == 0)
+                    return fail(epmd_errc::closed, "reading", make_error_code(epmd_errc::closed));
+                continue;
+            case parse_status::done:
+            case parse_status::error:
+                ec = reply_ec;
+                if (ec) cfg.log->debug("epmd {}: {}", cfg.where, ec.message());
+                T* v = std::get_if<T>(&value);
+                return v == nullptr ? T{} : std::move(*v);  // negative answers carry a value too
+        }
+    }
 }
 
 [[noreturn]] void throw_for(const client_config& cfg, std::error_code ec) {
@@ -373,11 +419,9 @@ void client::start_port_please(const executor_type& ex, const config_ptr& cfg, s
 }
 
 node_entry client::port_please(std::string_view name, std::error_code& ec) {
-    return detail::run_sync<node_entry>(
-        [&](const executor_type& ex, callback<node_entry> cb) {
-            start_port_please(ex, cfg_, std::string(name), std::move(cb));
-        },
-        ec);
+    return detail::exchange_here<node_entry>(*cfg_, detail::request_kind::port_please2,
+                                             encode_port_please2_request(detail::alive_part(name)),
+                                             ec);
 }
 
 node_entry client::port_please(std::string_view name) {
@@ -393,11 +437,8 @@ void client::start_names(const executor_type& ex, const config_ptr& cfg, callbac
 }
 
 names_reply client::names(std::error_code& ec) {
-    return detail::run_sync<names_reply>(
-        [&](const executor_type& ex, callback<names_reply> cb) {
-            start_names(ex, cfg_, std::move(cb));
-        },
-        ec);
+    return detail::exchange_here<names_reply>(*cfg_, detail::request_kind::names,
+                                              encode_simple_request(code::names_req), ec);
 }
 
 names_reply client::names() {
@@ -413,11 +454,8 @@ void client::start_dump(const executor_type& ex, const config_ptr& cfg, callback
 }
 
 dump_reply client::dump(std::error_code& ec) {
-    return detail::run_sync<dump_reply>(
-        [&](const executor_type& ex, callback<dump_reply> cb) {
-            start_dump(ex, cfg_, std::move(cb));
-        },
-        ec);
+    return detail::exchange_here<dump_reply>(*cfg_, detail::request_kind::dump,
+                                             encode_simple_request(code::dump_req), ec);
 }
 
 dump_reply client::dump() {
@@ -433,11 +471,8 @@ void client::start_kill(const executor_type& ex, const config_ptr& cfg, callback
 }
 
 std::string client::kill(std::error_code& ec) {
-    return detail::run_sync<std::string>(
-        [&](const executor_type& ex, callback<std::string> cb) {
-            start_kill(ex, cfg_, std::move(cb));
-        },
-        ec);
+    return detail::exchange_here<std::string>(*cfg_, detail::request_kind::kill,
+                                              encode_simple_request(code::kill_req), ec);
 }
 
 std::string client::kill() {
@@ -454,11 +489,8 @@ void client::start_stop(const executor_type& ex, const config_ptr& cfg, std::str
 }
 
 std::string client::stop(std::string_view name, std::error_code& ec) {
-    return detail::run_sync<std::string>(
-        [&](const executor_type& ex, callback<std::string> cb) {
-            start_stop(ex, cfg_, std::string(name), std::move(cb));
-        },
-        ec);
+    return detail::exchange_here<std::string>(*cfg_, detail::request_kind::stop,
+                                              encode_stop_request(detail::alive_part(name)), ec);
 }
 
 std::string client::stop(std::string_view name) {

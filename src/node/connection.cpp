@@ -179,24 +179,36 @@ void connection::start(std::function<void()> started) {
         }
         if (self->stream_.tls() != nullptr) {
             self->read();
-        } else {
-            std::error_code ec =
-                self->fd_ < 0 || !self->poller_
-                    ? make_error_code(std::errc::bad_file_descriptor)
-                    : self->poller_->add(self->fd_, self->weak_from_this(), self->reg_);
-            if (ec) {
-                self->opts_.log->warn("dist: closing connection to {}: {}", self->peer_.name(),
-                                      ec.message());
-                return self->finish(ec);
-            }
-            self->poller_->arm_read(self->reg_, true);
-            if (self->write_blocked_) self->poller_->arm_write(self->reg_);
-            // Lent only with an alarm to take it back: without one, the I/O thread
-            // does all reading.
-            if (self->start_lease_alarm()) self->borrowable_.store(true, std::memory_order_release);
+        } else if (!self->watch_socket()) {
+            return;
         }
         self->tick();
     });
+}
+
+bool connection::start_here() {
+    if (stream_.tls() != nullptr || !hs_.leftover.empty()) return false;
+    // The ticker first: once the socket is watched, the poller's events run the strand
+    // beside this thread.
+    tick();
+    watch_socket();
+    return true;
+}
+
+bool connection::watch_socket() {
+    std::error_code ec = fd_ < 0 || !poller_ ? make_error_code(std::errc::bad_file_descriptor)
+                                             : poller_->add(fd_, weak_from_this(), reg_);
+    if (ec) {
+        opts_.log->warn("dist: closing connection to {}: {}", peer_.name(), ec.message());
+        finish(ec);
+        return false;
+    }
+    // Lent only with an alarm to take it back: without one, the I/O thread does all
+    // reading.
+    if (start_lease_alarm()) borrowable_.store(true, std::memory_order_release);
+    poller_->arm_read(reg_, true);
+    if (write_blocked_) poller_->arm_write(reg_);
+    return true;
 }
 
 void connection::prepare_buffer() {

@@ -125,6 +125,12 @@ class connection : public std::enable_shared_from_this<connection>,
     /// Starts reading (the handshake's leftover bytes first) and ticking; then posts
     /// `started` (if any) to the I/O context, once waiting threads may read the link.
     void start(std::function<void()> started = {});
+    /// Starts it on the calling thread instead, for a connection no other thread knows
+    /// yet (its dialler's): false, doing nothing, when it must start() (TLS, or input
+    /// that came with the handshake).
+    bool start_here();
+    /// True once the connection has begun to close.
+    bool closing() const noexcept { return ending(); }
     /// Queues one encoded packet (u32 length included). Thread-safe; packets keep
     /// their order per sending thread and are written in batches.
     void send(std::vector<std::uint8_t>&& packet);
@@ -265,6 +271,9 @@ class connection : public std::enable_shared_from_this<connection>,
     void written_locked();
     void tick();
     void finish(std::error_code why);
+    // Watches the plain TCP socket (poller, lease alarm); false when it cannot, the
+    // connection then finishing.
+    bool watch_socket();
     // The rest of finish() once no thread reads: closes the socket, tells the handler.
     void finish_closed(std::error_code why);
     // finish() has begun (finished_ follows once no thread reads).

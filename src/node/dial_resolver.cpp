@@ -16,21 +16,26 @@ dial_resolver::dial_resolver(std::string own_host) : own_(std::make_shared<own_n
     own_->host = std::move(own_host);
 }
 
+std::optional<address_list> dial_resolver::known(const std::string& host) const {
+    if (auto literal = epmd::detail::literal_addresses(host)) return literal;
+    if (host != own_->host) return std::nullopt;
+    std::lock_guard lock(own_->mu);
+    if (own_->addresses.empty()) return std::nullopt;
+    return own_->addresses;
+}
+
+void dial_resolver::keep(own_name& own, const address_list& addresses) {
+    if (addresses.empty()) return;
+    std::lock_guard lock(own.mu);
+    own.addresses = addresses;
+}
+
 void dial_resolver::resolve(const boost::asio::any_io_executor& ex, const std::string& host,
                             std::chrono::milliseconds limit, callback done) {
-    if (auto known = epmd::detail::literal_addresses(host)) return done({}, std::move(*known));
-    // Set while looking up the own name, whose answer is kept.
-    std::shared_ptr<own_name> own = host == own_->host ? own_ : nullptr;
-    if (own) {
-        std::unique_lock lock(own->mu);
-        if (!own->addresses.empty()) {
-            address_list copy = own->addresses;
-            lock.unlock();
-            return done({}, std::move(copy));
-        }
-    }
+    if (auto addresses = known(host)) return done({}, std::move(*addresses));
     // The resolver's and the timer's handlers share a strand: whichever runs first
-    // completes the lookup and stops the other.
+    // completes the lookup and stops the other. The lookup holds what it needs of this
+    // object, which may be gone when it ends.
     using tcp = boost::asio::ip::tcp;
     struct lookup {
         explicit lookup(const boost::asio::any_io_executor& s) : resolver(s), timer(s) {}
@@ -46,19 +51,35 @@ void dial_resolver::resolve(const boost::asio::any_io_executor& ex, const std::s
         l->resolver.cancel();
         std::exchange(l->done, {})(make_error_code(std::errc::timed_out), {});
     });
+    std::shared_ptr<own_name> own = host == own_->host ? own_ : nullptr;
     l->resolver.async_resolve(
         host, "", [l, own](const boost::system::error_code& ec, tcp::resolver::results_type r) {
             if (!l->done) return;
             l->timer.cancel();
             auto done = std::exchange(l->done, {});
             if (ec) return done(ec, {});
-            address_list found = epmd::detail::addresses_of(r);
-            if (own && !found.empty()) {
-                std::lock_guard lock(own->mu);
-                own->addresses = found;
-            }
-            done({}, std::move(found));
+            address_list addresses = epmd::detail::addresses_of(r);
+            if (own) keep(*own, addresses);
+            done({}, std::move(addresses));
         });
+}
+
+address_list dial_resolver::resolve_here(const boost::asio::any_io_executor& ex,
+                                         const std::string& host, std::error_code& ec) {
+    ec.clear();
+    if (auto addresses = known(host)) return std::move(*addresses);
+    // A synchronous resolve runs getaddrinfo on this thread; `ex` only names the
+    // resolver's service.
+    boost::asio::ip::tcp::resolver resolver(ex);
+    boost::system::error_code bec;
+    const auto results = resolver.resolve(host, "", bec);
+    if (bec) {
+        ec = bec;
+        return {};
+    }
+    address_list addresses = epmd::detail::addresses_of(results);
+    if (host == own_->host) keep(*own_, addresses);
+    return addresses;
 }
 
 void dial_resolver::failed(const std::string& host) {

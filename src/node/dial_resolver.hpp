@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,18 +39,26 @@ class dial_resolver {
     /// `ex`, with std::errc::timed_out if the resolver has not answered within `limit`.
     void resolve(const boost::asio::any_io_executor& ex, const std::string& host,
                  std::chrono::milliseconds limit, callback done);
+    /// The same on the calling thread, for a dial that runs there: a name not known
+    /// here goes to the system's resolver (getaddrinfo) at once, without a time limit.
+    address_list resolve_here(const boost::asio::any_io_executor& ex, const std::string& host,
+                              std::error_code& ec);
 
     /// A dial through `host`'s addresses could not reach epmd: look it up afresh next
     /// time, in case the own name has moved.
     void failed(const std::string& host);
 
   private:
+    // The answer when it is known without a resolver.
+    std::optional<address_list> known(const std::string& host) const;
     // Shared with lookups in flight, which may finish after this object is gone.
     struct own_name {
         std::string host;
         std::mutex mu;
         address_list addresses;  // empty until looked up
     };
+    // Keeps a resolver's answer for the own name.
+    static void keep(own_name& own, const address_list& addresses);
     std::shared_ptr<own_name> own_;
 };
 

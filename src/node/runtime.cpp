@@ -391,7 +391,7 @@ void runtime::connection_up_locked(
     std::vector<detail::unique_callback<std::error_code>>& connected) {
     p.conn = c;
     p.dial_attempt = 0;
-    p.dial_socket.reset();
+    p.dial_abort = nullptr;
     for (auto& fn : p.pending)
         fn(*c);
     p.pending.clear();
@@ -451,11 +451,34 @@ std::optional<std::uint64_t> runtime::peer_flags(atom node) const {
 std::error_code runtime::connect_wait(atom node, std::chrono::milliseconds timeout) {
     if (!running_) return node_errc::node_closed;
     if (on_io_thread()) return node_errc::io_thread;
+    // One deadline for the dial, the spin and the sleep after it: the call never
+    // outlasts `timeout`.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    {
+        std::optional<attempt_id> mine;
+        {
+            lock_t lock(mu_);
+            auto it = peers_.find(node);
+            if (it != peers_.end() && it->second.conn) return {};
+            // A new plain TCP attempt is this thread's to dial; one under way (or a TLS
+            // one) is waited for below.
+            if (running_ && node != name() && !tls_) {
+                mine = registry_.begin_dial(node);
+                if (mine) peers_[node].dial_attempt = *mine;
+            }
+        }
+        if (mine) {
+            if (auto outcome = dial_here(node, *mine, deadline)) {
+                // A dial that the caller's deadline cut short reports it as a wait would.
+                const bool late = *outcome && std::chrono::steady_clock::now() >= deadline;
+                return late ? make_error_code(node_errc::timeout) : *outcome;
+            }
+            // Lost a simultaneous connect: the peer's attempt decides, as for any waiter.
+        }
+    }
     auto done = std::make_shared<std::promise<std::error_code>>();
     auto f = done->get_future();
     connect(node, [done](std::error_code ec) { done->set_value(ec); });
-    // One deadline for the spin and the sleep after it: the call never outlasts `timeout`.
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
     node_detail::spin_until(node_detail::spin_end(opts_.spin_wait, deadline), [&] {
         return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
     });
@@ -500,13 +523,19 @@ void runtime::dial_locked(atom node) {
         ex_, [self = shared_from_this(), node, a = *attempt] { self->start_dial(node, a); });
 }
 
-void runtime::finish_attempt(atom node, attempt_id attempt, std::error_code ec,
-                             std::shared_ptr<dist::connection> conn) {
+std::optional<std::error_code> runtime::finish_attempt(atom node, attempt_id attempt,
+                                                       std::error_code ec,
+                                                       std::shared_ptr<dist::connection> conn,
+                                                       bool started) {
     std::shared_ptr<dist::connection> replaced, stale;
     std::vector<detail::unique_callback<std::error_code>> connected;  // waiters to tell
+    std::optional<std::error_code> outcome;
     {
         lock_t lock(mu_);
         if (!ec && !running_) ec = node_errc::node_closed;
+        // A connection started by its dialler may have closed already; on_closed found
+        // it unknown then, so it must not be made known now.
+        if (!ec && started && conn->closing()) ec = dist_errc::closed;
         if (!ec) {
             switch (registry_.established(node, attempt)) {
                 case connection_registry::outcome::stale:
@@ -522,6 +551,7 @@ void runtime::finish_attempt(atom node, attempt_id attempt, std::error_code ec,
                     [[fallthrough]];
                 case connection_registry::outcome::up:
                     connection_up_locked(peers_[node], node, conn, connected);
+                    outcome = std::error_code{};
                     break;
             }
         } else {
@@ -535,24 +565,32 @@ void runtime::finish_attempt(atom node, attempt_id attempt, std::error_code ec,
                     peers_.erase(it);
                 }
                 connection_down_locked(node);
+                outcome = ec;
             }
         }
     }
     // The waiters are told once the connection has started: a caller that goes on to
     // wait for a reply on it then reads the reply itself (read_while_waiting), instead
     // of being woken by the I/O thread that read it.
+    std::function<void()> tell;
+    if (!connected.empty())
+        tell = [ws = std::make_shared<decltype(connected)>(std::move(connected))] {
+            for (auto& w : *ws)
+                w(std::error_code{});
+        };
     if (stale) {
         stale->close(make_error_code(handshake_errc::nok));
     } else if (conn && !ec) {
-        std::function<void()> tell;
-        if (!connected.empty())
-            tell = [ws = std::make_shared<decltype(connected)>(std::move(connected))] {
-                for (auto& w : *ws)
-                    w(std::error_code{});
-            };
-        conn->start(std::move(tell));
+        if (!started) {
+            conn->start(std::move(tell));
+        } else if (tell) {
+            boost::asio::post(ex_, std::move(tell));
+        }
+    } else if (conn && started) {
+        conn->close(ec);
     }
     if (replaced) replaced->close(make_error_code(node_errc::noconnection));
+    return outcome;
 }
 
 void runtime::on_closed(dist::connection& c, std::error_code why) {

@@ -22,6 +22,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "handshake/initiator_fsm.hpp"
 #include "node/connection.hpp"
 #include "node/connection_registry.hpp"
 #include "node/id_source.hpp"
@@ -109,7 +110,9 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     std::vector<atom> nodes() const;
     /// The negotiated flags of the connection to `node`, while it is up.
     std::optional<std::uint64_t> peer_flags(atom node) const;
-    /// Connects (see connect()) and waits up to `timeout`; for blocking helpers.
+    /// Connects (see connect()) and waits up to `timeout`; for blocking helpers. A new
+    /// plain TCP attempt is dialled on the calling thread (dial_here), and `timeout`
+    /// then ends the attempt itself.
     std::error_code connect_wait(atom node, std::chrono::milliseconds timeout);
     void monitor_nodes(const pid& watcher, bool on);
     /// Closes everything; joins threads when the node owns them. Idempotent.
@@ -127,7 +130,9 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
         std::vector<std::function<void(dist::connection&)>> pending;
         std::vector<detail::unique_callback<std::error_code>> waiters;
         attempt_id dial_attempt = 0;
-        std::shared_ptr<boost::asio::ip::tcp::socket> dial_socket;
+        // Ends our dial in progress: an accepted attempt supersedes it, or the node
+        // closes. Called once, without mu_ held.
+        std::function<void()> dial_abort;
     };
     using lock_t = std::unique_lock<std::mutex>;
 
@@ -176,8 +181,12 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
         conn->wait_while_busy(busy_);
     }
     void dial_locked(atom node);
-    void finish_attempt(atom node, attempt_id attempt, std::error_code ec,
-                        std::shared_ptr<dist::connection> conn);
+    // Ends an attempt: with a connection (`started` when its dialler started it) or
+    // with `ec`. Returns what its waiters were told, or nullopt when another attempt
+    // decides for them (this one was superseded, or lost a simultaneous connect).
+    std::optional<std::error_code> finish_attempt(atom node, attempt_id attempt, std::error_code ec,
+                                                  std::shared_ptr<dist::connection> conn,
+                                                  bool started = false);
     // `connected` receives connect()'s waiting callbacks, to be run once `c` has started.
     void connection_up_locked(peer& p, atom node, const std::shared_ptr<dist::connection>& c,
                               std::vector<detail::unique_callback<std::error_code>>& connected);
@@ -192,6 +201,30 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     void start_dial(atom node, attempt_id attempt);
     void handshake_dial(std::shared_ptr<boost::asio::ip::tcp::socket> sock,
                         std::shared_ptr<dist::tls_stream> tls, atom node, attempt_id attempt);
+    // What both ways of dialling share: the peer's name parsed, the attempt claimed,
+    // the check that it is still wanted, the epmd lookup's and the handshake's
+    // settings, and the outcome. dial_failed logs and counts a refusal.
+    result<node_name> dial_target(atom node) const;
+    // Gives the attempt its `abort`; false (and the attempt failed) when it was
+    // superseded before it started.
+    bool claim_dial(atom node, attempt_id attempt, std::function<void()> abort);
+    bool still_dialling(atom node, attempt_id attempt) const;
+    epmd::client_options epmd_options(const node_name& peer,
+                                      std::vector<boost::asio::ip::address> addresses) const;
+    handshake::initiator_config initiator_config_for(atom node, attempt_id attempt, bool tls);
+    std::optional<std::error_code> dial_failed(atom node, attempt_id attempt, std::error_code ec,
+                                               const char* what);
+    // `stream` makes the connection's stream once the handshake has succeeded;
+    // `start_here` lets the dialling thread start the connection. Returns as
+    // finish_attempt does (nullopt also after `nok`).
+    std::optional<std::error_code> dial_handshake_ended(
+        atom node, attempt_id attempt, std::error_code ec, handshake_result hs,
+        const std::function<dist::dist_stream()>& stream, bool start_here = false);
+    // Dials `attempt` on the calling thread, waiting on its sockets itself as ei does,
+    // and starts the connection there: no I/O thread takes part. All before `deadline`,
+    // which ends the attempt (runtime_dial_here.cpp). Returns as finish_attempt does.
+    std::optional<std::error_code> dial_here(atom node, attempt_id attempt,
+                                             std::chrono::steady_clock::time_point deadline);
     std::shared_ptr<dist::connection> open_connection(dist::dist_stream stream,
                                                       handshake_result hs);
     std::pair<std::string, std::string> cookies_for(const std::string& peer) const;

@@ -376,7 +376,7 @@ void runtime::on_accepted(std::shared_ptr<tcp::socket> sock,
                 d.status = handshake_status::not_allowed;
                 return d;
             }
-            std::shared_ptr<tcp::socket> abort;
+            std::function<void()> abort;
             {
                 lock_t lock(self->mu_);
                 if (!self->running_) {
@@ -392,17 +392,12 @@ void runtime::on_accepted(std::shared_ptr<tcp::socket> sock,
                     // ok_simultaneous: our own attempt gives way to this one.
                     auto it = self->peers_.find(*peer_name);
                     if (it != self->peers_.end() && it->second.dial_attempt == *dec.superseded) {
-                        abort = std::move(it->second.dial_socket);
+                        abort = std::move(it->second.dial_abort);
                         it->second.dial_attempt = 0;
                     }
                 }
             }
-            if (abort) {
-                boost::asio::post(abort->get_executor(), [abort] {
-                    boost::system::error_code e;
-                    abort->close(e);
-                });
-            }
+            if (abort) abort();
             return d;
         },
         [weak = weak_from_this(), sock, tls, attempt, peer_name](std::error_code ec,
@@ -430,38 +425,118 @@ void runtime::on_accepted(std::shared_ptr<tcp::socket> sock,
 
 // --- dialling --------------------------------------------------------------------------
 
-void runtime::start_dial(atom node, attempt_id attempt) {
+result<node_name> runtime::dial_target(atom node) const {
     auto nn = parse_node_name(node.name(), mode_, "");
-    if (!nn || nn->host.empty()) {
-        return finish_attempt(node, attempt,
-                              nn ? make_error_code(node_errc::bad_node_name) : nn.error(), nullptr);
+    if (nn && nn->host.empty()) return make_error_code(node_errc::bad_node_name);
+    return nn;
+}
+
+bool runtime::claim_dial(atom node, attempt_id attempt, std::function<void()> abort) {
+    {
+        // An accepted connection from the node may have superseded this attempt before
+        // it started. finish_attempt takes mu_ itself, so it runs after the unlock.
+        lock_t lock(mu_);
+        auto it = peers_.find(node);
+        if (it != peers_.end() && it->second.dial_attempt == attempt) {
+            it->second.dial_abort = std::move(abort);
+            return true;
+        }
     }
+    finish_attempt(node, attempt, make_error_code(handshake_errc::nok), nullptr);
+    return false;
+}
+
+bool runtime::still_dialling(atom node, attempt_id attempt) const {
+    lock_t lock(mu_);
+    auto it = peers_.find(node);
+    return running_ && it != peers_.end() && it->second.dial_attempt == attempt;
+}
+
+epmd::client_options runtime::epmd_options(const node_name& peer,
+                                           std::vector<boost::asio::ip::address> addresses) const {
+    epmd::client_options eo;
+    eo.host = peer.host;
+    eo.addresses = std::move(addresses);
+    eo.port = opts_.epmd_port;
+    eo.timeout = opts_.setup_time;
+    eo.logger = log_;
+    return eo;
+}
+
+handshake::initiator_config runtime::initiator_config_for(atom node, attempt_id attempt, bool tls) {
+    handshake::initiator_config cfg;
+    cfg.our_name = name().name();
+    cfg.our_flags = offered_flags(opts_.hidden);
+    cfg.our_creation = creation();
+    cfg.peer_name = node.name();
+    std::tie(cfg.cookie, cfg.peer_cookie) = cookies_for(std::string(node.name()));
+    cfg.challenge = random_u32();
+    cfg.required_flags = required_flags();
+    cfg.frame.length_width = tls ? 4 : 2;
+    // The peer holds a connection from us (we restarted, or it has not seen the old
+    // one drop): replace it only if this attempt is still the one we want.
+    cfg.still_pending = [weak = weak_from_this(), node, attempt] {
+        auto self = weak.lock();
+        return self && self->still_dialling(node, attempt);
+    };
+    return cfg;
+}
+
+std::optional<std::error_code> runtime::dial_failed(atom node, attempt_id attempt,
+                                                    std::error_code ec, const char* what) {
+    ++refused_;
+    log_->warn("node {}: cannot connect to {}: {}: {}", name().name(), node.name(), what,
+               ec.message());
+    return finish_attempt(node, attempt, ec, nullptr);
+}
+
+std::optional<std::error_code> runtime::dial_handshake_ended(
+    atom node, attempt_id attempt, std::error_code ec, handshake_result hs,
+    const std::function<dist::dist_stream()>& stream, bool start_here) {
+    if (ec == handshake_errc::nok) {
+        // Losing a simultaneous connect is no failure: the peer's own attempt is on its
+        // way to us and takes over this attempt's place (and its waiting senders) when
+        // it arrives. Only if it never comes does this attempt fail.
+        log_->debug("node {}: {} answered nok", name().name(), node.name());
+        auto timer = std::make_shared<boost::asio::steady_timer>(ex_, opts_.setup_time);
+        timer->async_wait([weak = weak_from_this(), timer, node,
+                           attempt](const boost::system::error_code&) {
+            if (auto rt = weak.lock())
+                rt->finish_attempt(node, attempt, make_error_code(handshake_errc::nok), nullptr);
+        });
+        return std::nullopt;
+    }
+    if (ec) {
+        ++refused_;
+        log_->warn("node {}: handshake with {} failed: {}", name().name(), node.name(),
+                   ec.message());
+        return finish_attempt(node, attempt, ec, nullptr);
+    }
+    auto conn = open_connection(stream(), std::move(hs));
+    const bool started = start_here && conn->start_here();
+    return finish_attempt(node, attempt, {}, std::move(conn), started);
+}
+
+void runtime::start_dial(atom node, attempt_id attempt) {
+    auto nn = dial_target(node);
+    if (!nn) return (void)finish_attempt(node, attempt, nn.error(), nullptr);
     // The dial's socket lives on a strand: the accept path may close it (ok_simultaneous)
     // from another I/O thread, and Asio sockets are not thread-safe.
     const auto strand = boost::asio::make_strand(ex_);
     std::shared_ptr<dist::tls_stream> tls = tls_ ? tls_->client_stream(strand, nn->host) : nullptr;
     auto sock = tls ? std::shared_ptr<tcp::socket>(tls, &tls->next_layer())
                     : std::make_shared<tcp::socket>(strand);
-    {
-        // An accepted connection from the node may have superseded this attempt before
-        // it started. finish_attempt takes mu_ itself, so it runs after the unlock.
-        lock_t lock(mu_);
-        auto it = peers_.find(node);
-        if (it == peers_.end() || it->second.dial_attempt != attempt) {
-            lock.unlock();
-            return finish_attempt(node, attempt, make_error_code(handshake_errc::nok), nullptr);
-        }
-        it->second.dial_socket = sock;
-    }
+    const bool claimed = claim_dial(node, attempt, [sock] {
+        boost::asio::post(sock->get_executor(), [sock] {
+            boost::system::error_code ignored;
+            sock->close(ignored);
+        });
+    });
+    if (!claimed) return;
     // Pending steps hold the runtime weakly: a node closing does not wait for them.
     auto self = weak_from_this();
     auto fail = [self, node, attempt](std::error_code ec, const char* what) {
-        auto rt = self.lock();
-        if (!rt) return;
-        ++rt->refused_;
-        rt->log_->warn("node {}: cannot connect to {}: {}: {}", rt->name().name(), node.name(),
-                       what, ec.message());
-        rt->finish_attempt(node, attempt, ec, nullptr);
+        if (auto rt = self.lock()) rt->dial_failed(node, attempt, ec, what);
     };
     // The steps, last first. Every use of the socket runs on its strand.
     auto connect_node = [self, sock, tls, node, attempt, fail,
@@ -497,13 +572,7 @@ void runtime::start_dial(atom node, attempt_id attempt) {
     auto ask_epmd = [self, fail, connect_node, peer = *nn](address_list addresses) {
         auto rt = self.lock();
         if (!rt) return;
-        epmd::client_options eo;
-        eo.host = peer.host;
-        eo.addresses = addresses;
-        eo.port = rt->opts_.epmd_port;
-        eo.timeout = rt->opts_.setup_time;
-        eo.logger = rt->log_;
-        epmd::client(rt->ex_, std::move(eo))
+        epmd::client(rt->ex_, rt->epmd_options(peer, addresses))
             .async_port_please(peer.alive, [self, fail, connect_node, host = peer.host,
                                             addresses = std::move(addresses)](
                                                std::error_code ec, epmd::node_entry entry) {
@@ -527,69 +596,27 @@ void runtime::start_dial(atom node, attempt_id attempt) {
 
 void runtime::handshake_dial(std::shared_ptr<tcp::socket> sock,
                              std::shared_ptr<dist::tls_stream> tls, atom node, attempt_id attempt) {
-    {
-        // An incoming connection from the same node may have taken this attempt's
-        // place while we looked the node up (ok_simultaneous): then the peer must not
-        // see a second handshake, which it would take for a restart (`alive`).
-        lock_t lock(mu_);
-        auto it = peers_.find(node);
-        if (it == peers_.end() || it->second.dial_attempt != attempt) {
-            lock.unlock();
-            boost::system::error_code ignored;
-            sock->close(ignored);
-            return finish_attempt(node, attempt, make_error_code(handshake_errc::nok), nullptr);
-        }
+    // An incoming connection from the same node may have taken this attempt's place
+    // while we looked the node up (ok_simultaneous): then the peer must not see a
+    // second handshake, which it would take for a restart (`alive`).
+    if (!still_dialling(node, attempt)) {
+        boost::system::error_code ignored;
+        sock->close(ignored);
+        finish_attempt(node, attempt, make_error_code(handshake_errc::nok), nullptr);
+        return;
     }
     epmd::detail::set_cloexec(sock->native_handle());
     boost::system::error_code ignored;
     sock->set_option(tcp::no_delay(true), ignored);
-    handshake::initiator_config cfg;
-    cfg.our_name = name().name();
-    cfg.our_flags = offered_flags(opts_.hidden);
-    cfg.our_creation = creation();
-    cfg.peer_name = node.name();
-    std::tie(cfg.cookie, cfg.peer_cookie) = cookies_for(std::string(node.name()));
-    cfg.challenge = random_u32();
-    cfg.required_flags = required_flags();
-    cfg.frame.length_width = tls ? 4 : 2;
-    // The peer holds a connection from us (we restarted, or it has not seen the old
-    // one drop): replace it only if this attempt is still the one we want.
-    cfg.still_pending = [weak = weak_from_this(), node, attempt] {
-        auto self = weak.lock();
-        if (!self) return false;
-        lock_t lock(self->mu_);
-        auto it = self->peers_.find(node);
-        return self->running_ && it != self->peers_.end() && it->second.dial_attempt == attempt;
-    };
     start_handshake(
-        sock, tls, handshake::initiator_fsm(cfg), opts_.setup_time, nullptr,
+        sock, tls, handshake::initiator_fsm(initiator_config_for(node, attempt, tls != nullptr)),
+        opts_.setup_time, nullptr,
         [weak = weak_from_this(), sock, tls, node, attempt](std::error_code ec,
                                                             handshake_result hs) {
-            auto self = weak.lock();
-            if (!self) return;
-            if (ec == handshake_errc::nok) {
-                // Losing a simultaneous connect is no failure: the peer's own attempt is
-                // on its way to us and takes over this attempt's place (and its waiting
-                // senders) when it arrives. Only if it never comes does this attempt fail.
-                self->log_->debug("node {}: {} answered nok", self->name().name(), node.name());
-                auto timer =
-                    std::make_shared<boost::asio::steady_timer>(self->ex_, self->opts_.setup_time);
-                timer->async_wait([weak, timer, node, attempt](const boost::system::error_code&) {
-                    if (auto rt = weak.lock())
-                        rt->finish_attempt(node, attempt, make_error_code(handshake_errc::nok),
-                                           nullptr);
+            if (auto self = weak.lock())
+                self->dial_handshake_ended(node, attempt, ec, std::move(hs), [&] {
+                    return tls ? dist::dist_stream(tls) : dist::dist_stream(std::move(*sock));
                 });
-                return;
-            }
-            if (ec) {
-                ++self->refused_;
-                self->log_->warn("node {}: handshake with {} failed: {}", self->name().name(),
-                                 node.name(), ec.message());
-                return self->finish_attempt(node, attempt, ec, nullptr);
-            }
-            auto conn = self->open_connection(
-                tls ? dist::dist_stream(tls) : dist::dist_stream(std::move(*sock)), std::move(hs));
-            self->finish_attempt(node, attempt, {}, std::move(conn));
         });
 }
 
@@ -605,14 +632,15 @@ bool runtime::on_io_thread() const noexcept {
 void runtime::shutdown() {
     std::vector<std::shared_ptr<dist::connection>> conns;
     std::vector<std::shared_ptr<mailbox_state>> procs;
-    std::vector<std::shared_ptr<tcp::socket>> dialing;
+    std::vector<std::shared_ptr<tcp::socket>> dialing;  // accepted, in their handshake
+    std::vector<std::function<void()>> dial_aborts;
     {
         lock_t lock(mu_);
         const bool was_running = running_.exchange(false);
         if (was_running) log_->info("node {} shutting down", name().name());
         for (auto& [n, p] : peers_) {
             if (p.conn) conns.push_back(p.conn);
-            if (p.dial_socket) dialing.push_back(p.dial_socket);
+            if (p.dial_abort) dial_aborts.push_back(std::move(p.dial_abort));
             // Sends waiting for a dial that will not finish now.
             unreachable_ += p.pending.size();
             p.pending.clear();
@@ -638,7 +666,9 @@ void runtime::shutdown() {
         auto closer = [&] {
             boost::system::error_code e;
             if (acceptor_) acceptor_->close(e);
-            // A dial's socket is used on its own strand only (its connect deadline too).
+            for (auto& abort : dial_aborts)
+                abort();
+            // An accepted socket is used on its own strand only.
             for (auto& s : dialing)
                 boost::asio::post(s->get_executor(), [s] {
                     boost::system::error_code ignored;

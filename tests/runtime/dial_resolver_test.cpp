@@ -110,6 +110,22 @@ TEST_F(DialResolver, OwnHostIsLookedUpOnceUntilADialFails) {
     EXPECT_EQ(third.addresses, first.addresses);
 }
 
+// A dial on the calling thread resolves there (the node's I/O thread may be busy), and
+// its answer for the own name serves the asynchronous form too.
+TEST_F(DialResolver, TheCallingThreadsFormKeepsTheOwnHostsAnswer) {
+    const std::string host = this_host();
+    dial_resolver r(host);
+    std::error_code ec;
+    EXPECT_EQ(r.resolve_here(io_.get_executor(), "localhost", ec), loopback);
+    EXPECT_FALSE(ec);
+    const address_list here = r.resolve_here(io_.get_executor(), host, ec);
+    ASSERT_FALSE(ec) << "this host's name " << host << " does not resolve";
+    ASSERT_FALSE(here.empty());
+    auto later = resolve(r, host);
+    EXPECT_TRUE(later.at_once);
+    EXPECT_EQ(later.addresses, here);
+}
+
 TEST_F(DialResolver, OtherNamesGoToTheResolverEveryTime) {
     const std::string host = this_host();
     dial_resolver r("elsewhere");
