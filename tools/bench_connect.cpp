@@ -1,7 +1,9 @@
 // W6, connect: N x (epmd lookup + handshake, one ping/pong, close the connection).
+#include <chrono>
 #include <future>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/post.hpp>
 
@@ -28,7 +30,9 @@ void await_nodedown(mailbox& watcher, atom peer, long& nodeups, std::chrono::mil
 // One node for the whole run, as the BEAM client does it: connect() dials (epmd
 // lookup + handshake), the pong proves the connection works, disconnect() closes it,
 // and the nodedown says it is gone before the next connect. The nodeup count proves
-// that every iteration made a new connection.
+// that every iteration made a new connection. Each iteration's three parts are timed:
+// the dial is mostly the time epmd and the peer take to answer (see
+// docs/performance.md), which bounds any client's rate.
 report connect_reusing(const client_setup& s) {
     node& n = *s.self;
     mailbox watcher = n.create_mailbox();
@@ -36,21 +40,35 @@ report connect_reusing(const client_setup& s) {
     mailbox mb = n.create_mailbox();
     const term self(mb.self());
     long nodeups = 0;
+    std::vector<double> dial_us, ping_us, close_us;
+    auto us_since = [](std::chrono::steady_clock::time_point& t) {
+        const auto now = std::chrono::steady_clock::now();
+        const double us = std::chrono::duration<double, std::micro>(now - t).count();
+        t = now;
+        return us;
+    };
     report r;
     stopwatch clock;
     for (long i = 1; i <= s.n; ++i) {
+        auto t = std::chrono::steady_clock::now();
         if (auto ec = n.connect(s.peer, s.timeout))
             throw run_error("connect iteration " + std::to_string(i) + ": " + ec.message());
+        dial_us.push_back(us_since(t));
         echo_ping(mb, self, s.peer, i, s.timeout);
+        ping_us.push_back(us_since(t));
         if (!n.disconnect(s.peer))
             throw run_error("connection gone before disconnect in iteration " + std::to_string(i));
         await_nodedown(watcher, s.peer, nodeups, s.timeout);
+        close_us.push_back(us_since(t));
     }
     r.secs = clock.secs();
     n.monitor_nodes(watcher.self(), false);
     r.ok = nodeups == s.n;
     r.add("conns_per_s", static_cast<double>(s.n) / r.secs);
     r.add_int("nodeups", nodeups);
+    r.add("dial_median_us", percentile(dial_us, 0.5));
+    r.add("first_rtt_median_us", percentile(ping_us, 0.5));
+    r.add("close_median_us", percentile(close_us, 0.5));
     return r;
 }
 

@@ -9,11 +9,9 @@
 #include <cstring>
 #include <future>
 #include <limits>
-#include <random>
 #include <utility>
 #include <vector>
 
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/connect.hpp>
@@ -29,6 +27,7 @@
 #include "handshake/driver.hpp"
 #include "node/cookie_file.hpp"
 #include "node/dial_resolver.hpp"
+#include "node/random.hpp"
 #include "node/runtime.hpp"
 #include "node/spin_wait.hpp"
 
@@ -91,12 +90,6 @@ class flush_latch {
     std::condition_variable cv_;
     std::size_t left_;
 };
-
-std::uint32_t random_u32() {
-    std::uint32_t v = 0;
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v) != 1) v = std::random_device{}();
-    return v;
-}
 
 // This machine's name as erl picks it: the short name is the host name up to the
 // first dot; the long name is the fully qualified name.
