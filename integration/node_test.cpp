@@ -380,6 +380,28 @@ TEST_F(NodeWithErl, ADisconnectReachesThePeerWhileTheIoThreadIsBusy) {
     release.set_value();
 }
 
+// disconnect() takes the link down before it returns (nodedown sent, nodes() without
+// it) when nobody is reading it: the I/O thread that closes the socket is not waited
+// for (held here, it would hold the nodedown).
+TEST_F(NodeWithErl, ADisconnectIsDoneWhenItReturns) {
+    auto n = make_node("quitter");
+    auto w = n->create_mailbox();
+    n->monitor_nodes(w.self(), true);
+    ASSERT_FALSE(n->connect(erl(), 5s));
+    auto up = w.receive(5s);
+    ASSERT_TRUE(up);
+    EXPECT_EQ(up->message, tuple(atom("nodeup"), erl()));
+    auto release = hold_io_thread(*n);
+    EXPECT_TRUE(n->disconnect(erl()));
+    EXPECT_TRUE(n->nodes().empty());
+    auto down = w.receive(0ms);
+    ASSERT_TRUE(down) << "no nodedown yet";
+    EXPECT_EQ(down->message, tuple(atom("nodedown"), erl()));
+    EXPECT_FALSE(n->disconnect(erl()));
+    release.set_value();
+    EXPECT_TRUE(n->ping(erl()));  // a new connection
+}
+
 // connect() dials on the calling thread and starts the connection there: it needs no
 // I/O thread (with the dial on the I/O thread it would time out here).
 TEST_F(NodeWithErl, ConnectDialsOnTheCallingThread) {

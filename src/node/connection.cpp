@@ -956,6 +956,14 @@ void connection::close(std::error_code why) {
     boost::asio::post(strand_, [self = shared_from_this(), why] { self->finish(why); });
 }
 
+bool connection::stop_input() {
+    // Signals are handled only by the holder of the read role: once this thread has
+    // held it and given it back for good, no other thread takes it again.
+    if (stream_.tls() != nullptr || take_read_role(true) == role_taken::no) return false;
+    give_read_role_back(role_return::ended);
+    return true;
+}
+
 void connection::close_after_flush(std::error_code why, std::chrono::milliseconds limit,
                                    std::function<void()> closed) {
     boost::asio::post(

@@ -167,6 +167,11 @@ class connection : public std::enable_shared_from_this<connection>,
     void wait_while_busy(std::atomic<std::uint64_t>& held);
     /// Ends the connection with `why` (reported through on_closed once). Thread-safe.
     void close(std::error_code why);
+    /// Ends the link's input on the calling thread, unless another thread is reading it
+    /// at this moment (false, nothing done; TLS links always). After true nothing more
+    /// the link receives reaches the handler, so the caller may treat the link as gone
+    /// at once; close() must follow. Thread-safe.
+    bool stop_input();
     /// Ends the connection with `why` once every packet queued so far is written, or
     /// after `limit` if the peer does not take them; then calls `closed` (on the
     /// strand). Packets sent meanwhile are still written. Thread-safe.

@@ -494,7 +494,15 @@ bool runtime::disconnect(atom node) {
         if (it == peers_.end() || !it->second.conn) return false;
         c = it->second.conn;
     }
-    c->close(make_error_code(node_errc::noconnection));
+    const auto why = make_error_code(node_errc::noconnection);
+    if (c->stop_input()) {
+        // Nothing from the link reaches anyone any more: it is down now (nodedown,
+        // links, monitors), not once the I/O thread has got round to closing it.
+        lock_t lock(mu_);
+        auto it = peers_.find(node);
+        if (it != peers_.end() && it->second.conn == c) connection_lost_locked(it, why);
+    }
+    c->close(why);
     return true;
 }
 
@@ -595,9 +603,14 @@ std::optional<std::error_code> runtime::finish_attempt(atom node, attempt_id att
 
 void runtime::on_closed(dist::connection& c, std::error_code why) {
     lock_t lock(mu_);
-    const atom node = c.peer();
-    auto it = peers_.find(node);
-    if (it == peers_.end() || it->second.conn.get() != &c) return;  // stale or replaced
+    auto it = peers_.find(c.peer());
+    // Stale, replaced, or taken down by disconnect() already.
+    if (it == peers_.end() || it->second.conn.get() != &c) return;
+    connection_lost_locked(it, why);
+}
+
+void runtime::connection_lost_locked(std::map<atom, peer>::iterator it, std::error_code why) {
+    const atom node = it->first;
     log_->info("node {}: connection to {} down: {}", name().name(), node.name(), why.message());
     it->second.conn.reset();
     registry_.down(node);

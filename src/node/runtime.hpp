@@ -191,6 +191,9 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     void connection_up_locked(peer& p, atom node, const std::shared_ptr<dist::connection>& c,
                               std::vector<detail::unique_callback<std::error_code>>& connected);
     void connection_down_locked(atom node);
+    // The up connection at `it` is gone: forgotten, its links and monitors fired,
+    // nodedown sent.
+    void connection_lost_locked(std::map<atom, peer>::iterator it, std::error_code why);
     void notify_nodes_locked(atom node, bool up);
 
     // Accepting and dialling (runtime_connect.cpp).
