@@ -447,6 +447,17 @@ TEST_F(NodeWithErl, CloseEndsAConnectWaitingForAnAnswer) {
     n->close();
     ASSERT_EQ(connecting.wait_for(3s), std::future_status::ready);
     EXPECT_EQ(connecting.get(), node_errc::node_closed);
+    // close() sooner, landing anywhere in connect(): before the attempt is claimed, in
+    // the epmd lookup, in the handshake. No connect() outlives it by its timeout.
+    for (int i = 0; i < 10; ++i) {
+        auto m = make_node("waiter");
+        auto racing =
+            std::async(std::launch::async, [&] { return m->connect(silent.name(), 20s); });
+        std::this_thread::sleep_for(std::chrono::microseconds(200 * i));
+        m->close();
+        ASSERT_EQ(racing.wait_for(3s), std::future_status::ready) << "round " << i;
+        EXPECT_TRUE(racing.get()) << "round " << i;  // an error: node_closed, or nok
+    }
 }
 
 TEST_F(NodeWithErl, ConnectTimeoutEndsItsDial) {

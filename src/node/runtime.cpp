@@ -479,6 +479,9 @@ std::error_code runtime::connect_wait(atom node, std::chrono::milliseconds timeo
     auto done = std::make_shared<std::promise<std::error_code>>();
     auto f = done->get_future();
     connect(node, [done](std::error_code ec) { done->set_value(ec); });
+    // A node closing meanwhile (perhaps what ended the dial above) may never run the
+    // callback: its I/O threads are gone or going.
+    if (!running_) return node_errc::node_closed;
     node_detail::spin_until(node_detail::spin_end(opts_.spin_wait, deadline), [&] {
         return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
     });
