@@ -462,10 +462,7 @@ std::error_code runtime::connect_wait(atom node, std::chrono::milliseconds timeo
             if (it != peers_.end() && it->second.conn) return {};
             // A new plain TCP attempt is this thread's to dial; one under way (or a TLS
             // one) is waited for below.
-            if (running_ && node != name() && !tls_) {
-                mine = registry_.begin_dial(node);
-                if (mine) peers_[node].dial_attempt = *mine;
-            }
+            if (running_ && node != name() && !tls_) mine = begin_dial_locked(node);
         }
         if (mine) {
             if (auto outcome = dial_here(node, *mine, deadline)) {
@@ -526,10 +523,15 @@ void runtime::connect(atom node, detail::unique_callback<std::error_code> cb) {
     dial_locked(node);
 }
 
-void runtime::dial_locked(atom node) {
+std::optional<attempt_id> runtime::begin_dial_locked(atom node) {
     const auto attempt = registry_.begin_dial(node);
+    if (attempt) peers_[node].dial_attempt = *attempt;
+    return attempt;
+}
+
+void runtime::dial_locked(atom node) {
+    const auto attempt = begin_dial_locked(node);
     if (!attempt) return;  // an attempt is under way (ours or an accepted one)
-    peers_[node].dial_attempt = *attempt;
     boost::asio::post(
         ex_, [self = shared_from_this(), node, a = *attempt] { self->start_dial(node, a); });
 }

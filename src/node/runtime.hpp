@@ -180,6 +180,10 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
         // Back-pressure after the message is queued, outside every lock.
         conn->wait_while_busy(busy_);
     }
+    // A new attempt to dial `node`, or nothing when one is under way (ours or an
+    // accepted one).
+    std::optional<attempt_id> begin_dial_locked(atom node);
+    // begin_dial_locked, the dial then run by the I/O thread.
     void dial_locked(atom node);
     // Ends an attempt: with a connection (`started` when its dialler started it) or
     // with `ec`. Returns what its waiters were told, or nullopt when another attempt
