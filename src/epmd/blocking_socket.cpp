@@ -33,7 +33,8 @@ std::error_code blocking_socket::failure(std::error_code ec) const {
                                                     : ec;
 }
 
-std::error_code blocking_socket::wait(short events, clock::time_point deadline) const {
+std::error_code blocking_socket::wait(short events, clock::time_point deadline,
+                                      short* revents) const {
     for (;;) {
         const auto left = deadline - clock::now();
         if (left <= clock::duration::zero()) return failure(make_error_code(std::errc::timed_out));
@@ -41,7 +42,10 @@ std::error_code blocking_socket::wait(short events, clock::time_point deadline) 
         const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
         pollfd p{fd_, events, 0};
         const int r = ::poll(&p, 1, ms > 1'000'000'000 ? 1'000'000'000 : static_cast<int>(ms));
-        if (r > 0) return failure({});
+        if (r > 0) {
+            if (revents != nullptr) *revents = p.revents;
+            return failure({});
+        }
         if (r < 0 && errno != EINTR) return failure(last_error());
     }
 }
@@ -65,10 +69,15 @@ std::error_code blocking_socket::connect(
             last = failure(last_error());
             continue;
         }
-        if (auto ec = wait(POLLOUT, deadline)) return ec;
+        short revents = 0;
+        if (auto ec = wait(POLLOUT, deadline, &revents)) return ec;
+        // A connect that failed reports an error or a hang-up besides writability; only
+        // then is there an error to fetch (one system call less on the way to a peer).
         int err = 0;
         socklen_t len = sizeof err;
-        if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+        if ((revents & (POLLERR | POLLHUP)) != 0 &&
+            ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+            err = errno;
         if (err == 0) return failure({});
         last = failure({err, std::system_category()});
         if (last == std::errc::operation_canceled) return last;

@@ -58,7 +58,8 @@ class blocking_socket {
   private:
     // Waits until the descriptor reports `events` (or an error, which the next call
     // reads), the deadline passes or abort() is called.
-    std::error_code wait(short events, clock::time_point deadline) const;
+    // `revents` (if given) gets what poll() reported.
+    std::error_code wait(short events, clock::time_point deadline, short* revents = nullptr) const;
     // The error to report for a failed call: operation_canceled once aborted.
     std::error_code failure(std::error_code ec) const;
     void replace(int fd) noexcept;

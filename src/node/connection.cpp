@@ -196,17 +196,17 @@ bool connection::start_here() {
 }
 
 bool connection::watch_socket() {
-    std::error_code ec = fd_ < 0 || !poller_ ? make_error_code(std::errc::bad_file_descriptor)
-                                             : poller_->add(fd_, weak_from_this(), reg_);
-    if (ec) {
-        opts_.log->warn("dist: closing connection to {}: {}", peer_.name(), ec.message());
-        finish(ec);
+    const auto failed = [this](std::error_code why) {
+        opts_.log->warn("dist: closing connection to {}: {}", peer_.name(), why.message());
+        finish(why);
         return false;
-    }
+    };
+    if (fd_ < 0 || !poller_) return failed(make_error_code(std::errc::bad_file_descriptor));
     // Lent only with an alarm to take it back: without one, the I/O thread does all
-    // reading.
+    // reading. The alarm comes first: the socket is armed as it is added, and its
+    // first report may be handled at once.
     if (start_lease_alarm()) borrowable_.store(true, std::memory_order_release);
-    poller_->arm_read(reg_, true);
+    if (auto ec = poller_->add(fd_, weak_from_this(), reg_, true, true)) return failed(ec);
     if (write_blocked_) poller_->arm_write(reg_);
     return true;
 }
@@ -407,12 +407,11 @@ bool connection::start_lease_alarm() {
     lease_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     if (lease_fd_ < 0) return false;
     lease_target_ = std::make_shared<lease_alarm>(weak_from_this());
-    if (poller_->add(lease_fd_, lease_target_, lease_reg_, false)) {
+    if (poller_->add(lease_fd_, lease_target_, lease_reg_, false, true)) {
         ::close(lease_fd_);
         lease_fd_ = -1;
         return false;
     }
-    poller_->arm_read(lease_reg_, true);
     return true;
 }
 

@@ -19,6 +19,13 @@ std::error_code last_error() {
     return {errno, std::system_category()};
 }
 
+// The read interest: armed, or disarmed (errors and hang-ups are still reported once).
+// Edge-triggered either way: every arrival is reported once, and arming reports input
+// that is already there.
+constexpr std::uint32_t read_events(bool armed) {
+    return armed ? EPOLLIN | EPOLLRDHUP | EPOLLET : EPOLLET;
+}
+
 void modify(int epfd, int fd, std::uint64_t data, std::uint32_t events) {
     epoll_event ev{};
     ev.events = events;
@@ -46,7 +53,7 @@ dist_poller::dist_poller(private_tag, const boost::asio::any_io_executor& ex, in
     : epfd_(epfd), desc_(ex, epfd) {}
 
 std::error_code dist_poller::add(int fd, std::weak_ptr<poll_target> target, registration& out,
-                                 bool writable) {
+                                 bool writable, bool read_armed) {
     const int write_fd = writable ? ::fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
     if (writable && write_fd < 0) return last_error();
     std::uint64_t id = 0;
@@ -56,7 +63,7 @@ std::error_code dist_poller::add(int fd, std::weak_ptr<poll_target> target, regi
         targets_.emplace(id, std::move(target));
     }
     epoll_event ev{};
-    ev.events = EPOLLET;  // disarmed (errors and hang-ups are reported once)
+    ev.events = read_events(read_armed);
     ev.data.u64 = id << 1;
     if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
         const auto ec = last_error();
@@ -84,9 +91,7 @@ std::error_code dist_poller::add(int fd, std::weak_ptr<poll_target> target, regi
 }
 
 void dist_poller::arm_read(const registration& r, bool on) const {
-    // Edge-triggered: every arrival is reported once, and arming reports input that is
-    // already there.
-    modify(epfd_, r.fd, r.id << 1, on ? EPOLLIN | EPOLLRDHUP | EPOLLET : EPOLLET);
+    modify(epfd_, r.fd, r.id << 1, read_events(on));
 }
 
 void dist_poller::arm_write(const registration& r) const {

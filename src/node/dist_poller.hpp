@@ -48,10 +48,12 @@ class dist_poller : public std::enable_shared_from_this<dist_poller> {
     dist_poller(const dist_poller&) = delete;
     dist_poller& operator=(const dist_poller&) = delete;
 
-    /// Registers `fd`, both interests disarmed; events go to `target` while it lives.
-    /// `writable` false: the read interest only (no duplicate, arm_write not allowed).
+    /// Registers `fd`, both interests disarmed, or the read interest armed at once
+    /// (`read_armed`: one system call less than arm_read after it); events go to
+    /// `target` while it lives. `writable` false: the read interest only (no duplicate,
+    /// arm_write not allowed).
     std::error_code add(int fd, std::weak_ptr<poll_target> target, registration& out,
-                        bool writable = true);
+                        bool writable = true, bool read_armed = false);
     /// Arms (or, `on` false, disarms) the read interest; arming reports input already
     /// waiting.
     void arm_read(const registration& r, bool on) const;
