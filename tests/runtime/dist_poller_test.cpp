@@ -79,6 +79,24 @@ TEST_F(DistPoller, ArmingReportsInputAlreadyWaitingOnce) {
     EXPECT_EQ(target_->reports, (std::vector<bool>{false, false}));
 }
 
+TEST_F(DistPoller, ASocketAddedArmedReportsInputAlreadyWaitingAndLaterArrivals) {
+    std::array<int, 2> pair{-1, -1};
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair.data()), 0);
+    ASSERT_EQ(::write(pair[1], "x", 1), 1);
+    auto armed = std::make_shared<recorder>();
+    dist_poller::registration reg;
+    ASSERT_FALSE(poller_->add(pair[0], armed, reg, true, true));
+    turn();
+    EXPECT_EQ(armed->reports, std::vector<bool>{false});
+    ASSERT_EQ(::write(pair[1], "y", 1), 1);
+    turn();
+    // Reads only: the write interest (writable at once) was not armed with it.
+    EXPECT_EQ(armed->reports, (std::vector<bool>{false, false}));
+    poller_->remove(reg);
+    ::close(pair[0]);
+    ::close(pair[1]);
+}
+
 TEST_F(DistPoller, ADisarmedSocketIsNotReportedUntilArmedAgain) {
     poller_->arm_read(reg_, true);
     poller_->arm_read(reg_, false);
