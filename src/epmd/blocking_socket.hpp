@@ -49,6 +49,8 @@ class blocking_socket {
 
     /// Ends the socket's waits, the one in progress and any later one: it is shut down.
     void abort() noexcept;
+    /// True once abort() was called.
+    bool aborted() const noexcept { return aborted_.load(std::memory_order_acquire); }
     /// Hands the connected descriptor over (the socket is empty afterwards; abort() no
     /// longer reaches it).
     int release() noexcept;
@@ -57,8 +59,8 @@ class blocking_socket {
 
   private:
     // Waits until the descriptor reports `events` (or an error, which the next call
-    // reads), the deadline passes or abort() is called.
-    // `revents` (if given) gets what poll() reported.
+    // reads), the deadline passes or abort() is called; `revents` (if given) gets what
+    // poll() reported.
     std::error_code wait(short events, clock::time_point deadline, short* revents = nullptr) const;
     // The error to report for a failed call: operation_canceled once aborted.
     std::error_code failure(std::error_code ec) const;

@@ -19,6 +19,7 @@
 #include "epmd/client_logic.hpp"
 #include "epmd/cloexec.hpp"
 #include "epmd/host_addresses.hpp"
+#include "epmd/port_please_on.hpp"
 #include "otp/epmd.hpp"
 
 namespace otp::epmd {
@@ -270,11 +271,12 @@ void start_registration(
     x->start();
 }
 
-// The synchronous forms (but a registration's) wait on the calling thread alone: a lookup that
-// precedes a dial costs its own system calls only (no reactor, no hand-over).
+// The synchronous forms (but a registration's) wait on the calling thread alone, on `s`: a
+// lookup that precedes a dial costs its own system calls only (no reactor, no hand-over),
+// and the dial's abort() reaches it.
 template <class T>
-T exchange_here(const client_config& cfg, request_kind kind,
-                result<std::vector<std::uint8_t>> request, std::error_code& ec) {
+T exchange_on(blocking_socket& s, const client_config& cfg, request_kind kind,
+              result<std::vector<std::uint8_t>> request, std::error_code& ec) {
     const auto deadline = std::chrono::steady_clock::now() + cfg.timeout;
     auto fail = [&](epmd_errc what, const char* step, std::error_code cause) {
         if (cause == std::errc::timed_out) what = epmd_errc::timeout;
@@ -298,7 +300,6 @@ T exchange_here(const client_config& cfg, request_kind kind,
         if (rec) return fail(epmd_errc::unreachable, "resolving the host", rec);
         endpoints = endpoints_of(addresses_of(found), cfg.port);
     }
-    blocking_socket s;
     if (auto e = s.connect(endpoints, deadline))
         return fail(epmd_errc::unreachable, "connecting", e);
     if (auto e = s.write_all(*request, deadline)) return fail(epmd_errc::closed, "writing", e);
@@ -331,6 +332,27 @@ T exchange_here(const client_config& cfg, request_kind kind,
     }
 }
 
+template <class T>
+T exchange_here(const client_config& cfg, request_kind kind,
+                result<std::vector<std::uint8_t>> request, std::error_code& ec) {
+    blocking_socket s;
+    return exchange_on<T>(s, cfg, kind, std::move(request), ec);
+}
+
+std::shared_ptr<const client_config> make_config(client_options opts) {
+    auto cfg = std::make_shared<client_config>();
+    cfg->host = opts.host.empty() ? "localhost" : std::move(opts.host);
+    cfg->port = choose_port(opts.port, std::getenv("ERL_EPMD_PORT"));
+    cfg->timeout = opts.timeout;
+    cfg->log = logger_or_null(std::move(opts.logger));
+    const bool v6_literal = cfg->host.find(':') != std::string::npos;
+    cfg->where = (v6_literal ? "[" + cfg->host + "]" : cfg->host) + ":" + std::to_string(cfg->port);
+    if (opts.addresses.empty())
+        opts.addresses = literal_addresses(cfg->host).value_or(opts.addresses);
+    cfg->endpoints = endpoints_of(opts.addresses, cfg->port);
+    return cfg;
+}
+
 [[noreturn]] void throw_for(const client_config& cfg, std::error_code ec) {
     throw otp::system_error(ec, "epmd at " + cfg.where);
 }
@@ -340,19 +362,8 @@ T exchange_here(const client_config& cfg, request_kind kind,
 
 // --- client --------------------------------------------------------------------------
 
-client::client(executor_type ex, client_options opts) : ex_(std::move(ex)) {
-    auto cfg = std::make_shared<detail::client_config>();
-    cfg->host = opts.host.empty() ? "localhost" : std::move(opts.host);
-    cfg->port = detail::choose_port(opts.port, std::getenv("ERL_EPMD_PORT"));
-    cfg->timeout = opts.timeout;
-    cfg->log = logger_or_null(std::move(opts.logger));
-    const bool v6_literal = cfg->host.find(':') != std::string::npos;
-    cfg->where = (v6_literal ? "[" + cfg->host + "]" : cfg->host) + ":" + std::to_string(cfg->port);
-    if (opts.addresses.empty())
-        opts.addresses = detail::literal_addresses(cfg->host).value_or(opts.addresses);
-    cfg->endpoints = detail::endpoints_of(opts.addresses, cfg->port);
-    cfg_ = std::move(cfg);
-}
+client::client(executor_type ex, client_options opts)
+    : ex_(std::move(ex)), cfg_(detail::make_config(std::move(opts))) {}
 
 std::string client::endpoint_text() const {
     return cfg_->where;
@@ -422,6 +433,12 @@ node_entry client::port_please(std::string_view name, std::error_code& ec) {
     return detail::exchange_here<node_entry>(*cfg_, detail::request_kind::port_please2,
                                              encode_port_please2_request(detail::alive_part(name)),
                                              ec);
+}
+
+node_entry detail::port_please_on(blocking_socket& s, client_options opts, std::string_view name,
+                                  std::error_code& ec) {
+    return exchange_on<node_entry>(s, *make_config(std::move(opts)), request_kind::port_please2,
+                                   encode_port_please2_request(alive_part(name)), ec);
 }
 
 node_entry client::port_please(std::string_view name) {

@@ -12,6 +12,7 @@
 
 #include "epmd/blocking_socket.hpp"
 #include "epmd/host_addresses.hpp"
+#include "epmd/port_please_on.hpp"
 #include "handshake/blocking_driver.hpp"
 #include "node/dial_resolver.hpp"
 #include "node/runtime.hpp"
@@ -33,10 +34,19 @@ std::optional<std::error_code> runtime::dial_here(atom node, attempt_id attempt,
     const address_list addresses = resolver_->resolve_here(ex_, nn->host, ec);
     if (ec) return dial_failed(node, attempt, node_errc::unreachable, "resolve");
 
+    // abort() came: an accepted attempt superseded this one (it decides for the waiters,
+    // as after `nok`), or the node is closing.
+    auto aborted = [&] {
+        return running_ ? make_error_code(handshake_errc::nok)
+                        : make_error_code(node_errc::node_closed);
+    };
     auto eo = epmd_options(*nn, addresses);
     eo.timeout = std::max(std::chrono::milliseconds(1),
                           std::chrono::ceil<std::chrono::milliseconds>(step_end() - clock::now()));
-    const epmd::node_entry entry = epmd::client(ex_, std::move(eo)).port_please(nn->alive, ec);
+    // On the attempt's socket, so that an abort ends the lookup too.
+    const epmd::node_entry entry =
+        epmd::detail::port_please_on(*sock, std::move(eo), nn->alive, ec);
+    if (ec && sock->aborted()) return finish_attempt(node, attempt, aborted(), nullptr);
     if (ec == epmd_errc::not_found)
         return dial_failed(node, attempt, node_errc::unreachable, "epmd lookup");
     if (ec) {
@@ -45,12 +55,6 @@ std::optional<std::error_code> runtime::dial_here(atom node, attempt_id attempt,
         return dial_failed(node, attempt, ec, "epmd lookup");
     }
 
-    // abort() came: an accepted attempt superseded this one (it decides for the waiters,
-    // as after `nok`), or the node is closing.
-    auto aborted = [&] {
-        return running_ ? make_error_code(handshake_errc::nok)
-                        : make_error_code(node_errc::node_closed);
-    };
     ec = sock->connect(epmd::detail::endpoints_of(addresses, entry.port), step_end());
     if (ec == std::errc::operation_canceled)
         return finish_attempt(node, attempt, aborted(), nullptr);
