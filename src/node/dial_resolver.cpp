@@ -2,8 +2,11 @@
 #include "node/dial_resolver.hpp"
 
 #include <memory>
+#include <system_error>
+#include <thread>
 #include <utility>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -64,22 +67,53 @@ void dial_resolver::resolve(const boost::asio::any_io_executor& ex, const std::s
         });
 }
 
-address_list dial_resolver::resolve_here(const boost::asio::any_io_executor& ex,
-                                         const std::string& host, std::error_code& ec) {
+void dial_resolver::wait::cancel() {
+    std::lock_guard lock(mu_);
+    cancelled_ = true;
+    cv_.notify_all();
+}
+
+address_list dial_resolver::resolve_here(const std::string& host,
+                                         std::chrono::steady_clock::time_point deadline,
+                                         const std::shared_ptr<wait>& w, std::error_code& ec) {
     ec.clear();
     if (auto addresses = known(host)) return std::move(*addresses);
-    // A synchronous resolve runs getaddrinfo on this thread; `ex` only names the
-    // resolver's service.
-    boost::asio::ip::tcp::resolver resolver(ex);
-    boost::system::error_code bec;
-    const auto results = resolver.resolve(host, "", bec);
-    if (bec) {
-        ec = bec;
+    // getaddrinfo has no time limit and cannot be interrupted: it runs on a thread of its
+    // own, which outlives an abandoned wait (and this object) and delivers to no one.
+    std::shared_ptr<own_name> own = host == own_->host ? own_ : nullptr;
+    auto lookup = [w, host, own] {
+        boost::asio::io_context ctx;  // the resolver's service only: resolve() runs here
+        boost::asio::ip::tcp::resolver resolver(ctx);
+        boost::system::error_code bec;
+        const auto results = resolver.resolve(host, "", bec);
+        address_list addresses;
+        if (!bec) addresses = epmd::detail::addresses_of(results);
+        if (own && !bec) keep(*own, addresses);
+        std::lock_guard lock(w->mu_);
+        w->answered_ = true;
+        w->ec_ = bec;
+        w->addresses_ = std::move(addresses);
+        w->cv_.notify_all();
+    };
+    try {
+        std::thread(std::move(lookup)).detach();
+    } catch (const std::system_error& e) {
+        ec = e.code();  // no thread to be had
         return {};
     }
-    address_list addresses = epmd::detail::addresses_of(results);
-    if (host == own_->host) keep(*own_, addresses);
-    return addresses;
+    std::unique_lock lock(w->mu_);
+    const bool ended =
+        w->cv_.wait_until(lock, deadline, [&] { return w->answered_ || w->cancelled_; });
+    if (w->cancelled_) {
+        ec = make_error_code(std::errc::operation_canceled);
+        return {};
+    }
+    if (!ended) {
+        ec = make_error_code(std::errc::timed_out);
+        return {};
+    }
+    ec = w->ec_;
+    return std::move(w->addresses_);
 }
 
 void dial_resolver::failed(const std::string& host) {

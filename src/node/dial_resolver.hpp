@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,10 +40,28 @@ class dial_resolver {
     /// `ex`, with std::errc::timed_out if the resolver has not answered within `limit`.
     void resolve(const boost::asio::any_io_executor& ex, const std::string& host,
                  std::chrono::milliseconds limit, callback done);
-    /// The same on the calling thread, for a dial that runs there: a name not known
-    /// here goes to the system's resolver (getaddrinfo) at once, without a time limit.
-    address_list resolve_here(const boost::asio::any_io_executor& ex, const std::string& host,
-                              std::error_code& ec);
+    /// A resolve_here() that another thread can end (a dial's abort). Thread-safe.
+    class wait {
+      public:
+        /// Ends the wait, now or as soon as it starts, with operation_canceled.
+        void cancel();
+
+      private:
+        friend class dial_resolver;
+        std::mutex mu_;
+        std::condition_variable cv_;
+        bool cancelled_ = false;
+        bool answered_ = false;
+        std::error_code ec_;
+        address_list addresses_;
+    };
+    /// The same for a dial that runs on the calling thread, which waits for the answer:
+    /// a name not known here goes to the system's resolver (getaddrinfo) on a thread of
+    /// its own, and the wait ends at `deadline` (timed_out) or on `w->cancel()`
+    /// (operation_canceled), whatever the resolver does. No I/O thread takes part.
+    address_list resolve_here(const std::string& host,
+                              std::chrono::steady_clock::time_point deadline,
+                              const std::shared_ptr<wait>& w, std::error_code& ec);
 
     /// A dial through `host`'s addresses could not reach epmd: look it up afresh next
     /// time, in case the own name has moved.

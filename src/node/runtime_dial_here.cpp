@@ -25,21 +25,28 @@ std::optional<std::error_code> runtime::dial_here(atom node, attempt_id attempt,
     auto nn = dial_target(node);
     if (!nn) return finish_attempt(node, attempt, nn.error(), nullptr);
     auto sock = std::make_shared<epmd::detail::blocking_socket>();
-    if (!claim_dial(node, attempt, [sock] { sock->abort(); })) return std::nullopt;
+    auto resolving = std::make_shared<dial_resolver::wait>();
+    if (!claim_dial(node, attempt, [sock, resolving] {
+            resolving->cancel();
+            sock->abort();
+        }))
+        return std::nullopt;
     // The caller's deadline ends the attempt (for every sender waiting on it): the
     // thread that would go on with it is the caller's.
     auto step_end = [&] { return std::min(deadline, clock::now() + opts_.setup_time); };
-
-    std::error_code ec;
-    const address_list addresses = resolver_->resolve_here(ex_, nn->host, ec);
-    if (ec) return dial_failed(node, attempt, node_errc::unreachable, "resolve");
-
     // abort() came: an accepted attempt superseded this one (it decides for the waiters,
     // as after `nok`), or the node is closing.
     auto aborted = [&] {
         return running_ ? make_error_code(handshake_errc::nok)
                         : make_error_code(node_errc::node_closed);
     };
+
+    std::error_code ec;
+    const address_list addresses = resolver_->resolve_here(nn->host, step_end(), resolving, ec);
+    if (ec == std::errc::operation_canceled)
+        return finish_attempt(node, attempt, aborted(), nullptr);
+    if (ec) return dial_failed(node, attempt, node_errc::unreachable, "resolve");
+
     auto eo = epmd_options(*nn, addresses);
     eo.timeout = std::max(std::chrono::milliseconds(1),
                           std::chrono::ceil<std::chrono::milliseconds>(step_end() - clock::now()));

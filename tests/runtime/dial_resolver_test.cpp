@@ -110,20 +110,54 @@ TEST_F(DialResolver, OwnHostIsLookedUpOnceUntilADialFails) {
     EXPECT_EQ(third.addresses, first.addresses);
 }
 
-// A dial on the calling thread resolves there (the node's I/O thread may be busy), and
-// its answer for the own name serves the asynchronous form too.
+// A dial on the calling thread resolves without the node's I/O thread (which may be
+// busy), and its answer for the own name serves the asynchronous form too.
 TEST_F(DialResolver, TheCallingThreadsFormKeepsTheOwnHostsAnswer) {
     const std::string host = this_host();
     dial_resolver r(host);
     std::error_code ec;
-    EXPECT_EQ(r.resolve_here(io_.get_executor(), "localhost", ec), loopback);
+    const auto soon = std::chrono::steady_clock::now() + 10s;
+    auto w = std::make_shared<dial_resolver::wait>();
+    EXPECT_EQ(r.resolve_here("localhost", soon, w, ec), loopback);
     EXPECT_FALSE(ec);
-    const address_list here = r.resolve_here(io_.get_executor(), host, ec);
+    const address_list here =
+        r.resolve_here(host, soon, std::make_shared<dial_resolver::wait>(), ec);
     ASSERT_FALSE(ec) << "this host's name " << host << " does not resolve";
     ASSERT_FALSE(here.empty());
     auto later = resolve(r, host);
     EXPECT_TRUE(later.at_once);
     EXPECT_EQ(later.addresses, here);
+}
+
+// The calling thread's wait ends when it is cancelled, or at its deadline, whatever
+// the system's resolver does (here: a name that never resolves, whose lookup may take
+// as long as the machine's DNS settings allow).
+TEST_F(DialResolver, TheCallingThreadsWaitEndsOnCancelOrAtItsDeadline) {
+    dial_resolver r("elsewhere");
+    std::error_code ec;
+    auto w = std::make_shared<dial_resolver::wait>();
+    w->cancel();  // before the wait: it ends at once
+    auto t0 = std::chrono::steady_clock::now();
+    EXPECT_TRUE(r.resolve_here("no-such-host.invalid", t0 + 10s, w, ec).empty());
+    EXPECT_EQ(ec, std::errc::operation_canceled);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+
+    auto later = std::make_shared<dial_resolver::wait>();
+    std::thread canceller([later] {
+        std::this_thread::sleep_for(50ms);
+        later->cancel();
+    });
+    t0 = std::chrono::steady_clock::now();
+    r.resolve_here("no-such-host.invalid", t0 + 10s, later, ec);
+    canceller.join();
+    // Cancelled, or failed sooner when the system's resolver answered within 50 ms.
+    EXPECT_TRUE(ec);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+
+    // A deadline already passed: the answer is not waited for.
+    t0 = std::chrono::steady_clock::now();
+    r.resolve_here("no-such-host.invalid", t0, std::make_shared<dial_resolver::wait>(), ec);
+    EXPECT_EQ(ec, std::errc::timed_out);
 }
 
 TEST_F(DialResolver, OtherNamesGoToTheResolverEveryTime) {
