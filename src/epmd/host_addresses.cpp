@@ -1,8 +1,12 @@
 // Host names that need no resolver: address literals and the loopback names.
 #include "epmd/host_addresses.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <string>
 
 namespace otp::epmd::detail {
@@ -42,11 +46,34 @@ std::optional<std::vector<ip::address>> literal_addresses(std::string_view host)
     return std::vector<ip::address>{a};
 }
 
+namespace {
+
+void add_once(std::vector<ip::address>& out, const ip::address& a) {
+    if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
+}
+
+}  // namespace
+
 std::vector<ip::address> addresses_of(const ip::tcp::resolver::results_type& results) {
     std::vector<ip::address> out;
-    for (const auto& r : results) {
-        const auto a = r.endpoint().address();
-        if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
+    for (const auto& r : results)
+        add_once(out, r.endpoint().address());
+    return out;
+}
+
+std::vector<ip::address> addresses_of(const ::addrinfo* list) {
+    std::vector<ip::address> out;
+    for (const ::addrinfo* p = list; p != nullptr; p = p->ai_next) {
+        if (p->ai_family == AF_INET && p->ai_addrlen >= sizeof(sockaddr_in)) {
+            const auto* sin = reinterpret_cast<const sockaddr_in*>(p->ai_addr);
+            add_once(out, ip::address_v4(ntohl(sin->sin_addr.s_addr)));
+        } else if (p->ai_family == AF_INET6 && p->ai_addrlen >= sizeof(sockaddr_in6)) {
+            const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(p->ai_addr);
+            ip::address_v6::bytes_type bytes;
+            std::copy(std::begin(sin6->sin6_addr.s6_addr), std::end(sin6->sin6_addr.s6_addr),
+                      bytes.begin());
+            add_once(out, ip::address_v6(bytes, sin6->sin6_scope_id));
+        }
     }
     return out;
 }

@@ -4,6 +4,8 @@
 // loopback names are answered here instead, without leaving the calling thread.
 #pragma once
 
+#include <netdb.h>
+
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -23,6 +25,8 @@ std::optional<std::vector<boost::asio::ip::address>> literal_addresses(std::stri
 /// The distinct addresses of a resolver's answer, in its order.
 std::vector<boost::asio::ip::address> addresses_of(
     const boost::asio::ip::tcp::resolver::results_type& results);
+/// The same from getaddrinfo's list (addresses in order, each once).
+std::vector<boost::asio::ip::address> addresses_of(const ::addrinfo* list);
 
 /// `addresses`, each with `port`.
 std::vector<boost::asio::ip::tcp::endpoint> endpoints_of(

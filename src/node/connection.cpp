@@ -204,9 +204,11 @@ bool connection::watch_socket() {
     if (fd_ < 0 || !poller_) return failed(make_error_code(std::errc::bad_file_descriptor));
     // Lent only with an alarm to take it back: without one, the I/O thread does all
     // reading. The alarm comes first: the socket is armed as it is added, and its
-    // first report may be handled at once.
-    if (start_lease_alarm()) borrowable_.store(true, std::memory_order_release);
+    // first report may be handled at once. Waiting threads may read once the socket's
+    // registration is written: borrowable_ publishes it.
+    const bool lendable = start_lease_alarm();
     if (auto ec = poller_->add(fd_, weak_from_this(), reg_, true, true)) return failed(ec);
+    if (lendable) borrowable_.store(true, std::memory_order_release);
     if (write_blocked_) poller_->arm_write(reg_);
     return true;
 }

@@ -40,7 +40,7 @@ class dial_resolver {
     /// `ex`, with std::errc::timed_out if the resolver has not answered within `limit`.
     void resolve(const boost::asio::any_io_executor& ex, const std::string& host,
                  std::chrono::milliseconds limit, callback done);
-    /// A resolve_here() that another thread can end (a dial's abort). Thread-safe.
+    /// One resolve_here() that another thread can end (a dial's abort). Thread-safe.
     class wait {
       public:
         /// Ends the wait, now or as soon as it starts, with operation_canceled.
@@ -52,13 +52,15 @@ class dial_resolver {
         std::condition_variable cv_;
         bool cancelled_ = false;
         bool answered_ = false;
-        std::error_code ec_;
+        int gai_ = 0;  // getaddrinfo's result, and errno after it
+        int errno_ = 0;
         address_list addresses_;
     };
     /// The same for a dial that runs on the calling thread, which waits for the answer:
-    /// a name not known here goes to the system's resolver (getaddrinfo) on a thread of
-    /// its own, and the wait ends at `deadline` (timed_out) or on `w->cancel()`
-    /// (operation_canceled), whatever the resolver does. No I/O thread takes part.
+    /// a name not known here goes to the system's resolver (getaddrinfo, on a thread of
+    /// its own), and the wait ends at `deadline` (timed_out) or on `w->cancel()`
+    /// (operation_canceled), whatever the resolver does. No I/O thread takes part. `w`
+    /// serves one lookup.
     address_list resolve_here(const std::string& host,
                               std::chrono::steady_clock::time_point deadline,
                               const std::shared_ptr<wait>& w, std::error_code& ec);

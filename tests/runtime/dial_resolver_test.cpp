@@ -117,8 +117,8 @@ TEST_F(DialResolver, TheCallingThreadsFormKeepsTheOwnHostsAnswer) {
     dial_resolver r(host);
     std::error_code ec;
     const auto soon = std::chrono::steady_clock::now() + 10s;
-    auto w = std::make_shared<dial_resolver::wait>();
-    EXPECT_EQ(r.resolve_here("localhost", soon, w, ec), loopback);
+    EXPECT_EQ(r.resolve_here("localhost", soon, std::make_shared<dial_resolver::wait>(), ec),
+              loopback);
     EXPECT_FALSE(ec);
     const address_list here =
         r.resolve_here(host, soon, std::make_shared<dial_resolver::wait>(), ec);
