@@ -16,26 +16,10 @@ build="$(cd "${1:-$here/build}" && pwd)"
 B="$build/otpcpp"
 [ -x "$B" ] || { echo "connect_phases.sh: no $B (build the project first)" >&2; exit 2; }
 command -v tcpdump >/dev/null || { echo "connect_phases.sh: tcpdump is needed" >&2; exit 2; }
-work="$(mktemp -d /tmp/otpcpp-phases.XXXXXX)"
-cp -r "$here/../shared/bench/." "$work/"
-cd "$work"
-[ -x build/ei_client ] || ./build.sh >build.log 2>&1
-
 # An epmd and a peer of our own, on a port nothing else uses, stopped by PID.
-export ERL_EPMD_PORT=$((20000 + RANDOM % 20000))
-cookie="phases$RANDOM$RANDOM"
-host="$(hostname -s)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-epmd -port "$ERL_EPMD_PORT" >epmd.log 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do epmd -port "$ERL_EPMD_PORT" -names >/dev/null 2>&1 && break; sleep 0.1; done
-erl -sname phasepeer -setcookie "$cookie" -noinput -pa build -s bench_peer start >peer.log 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do grep -q "bench_peer ready" peer.log && break; sleep 0.2; done
-peer_port=$(epmd -port "$ERL_EPMD_PORT" -names | awk '$2 == "phasepeer" {print $5}')
-[ -n "$peer_port" ] || { echo "connect_phases.sh: the peer did not start" >&2; cat peer.log; exit 1; }
+. "$here/scripts/own_bench_peer.sh"
+own_bench_peer phasepeer
+cd "$work"
 
 client() { # impl: the command that runs it
     case "$1" in
