@@ -211,6 +211,34 @@ TEST_F(WaitingReader, AnIoThreadThatSpinsReadsRepliesWithoutSleeping) {
     expect_spinning_avoids_sleeps("wr_iospin", true);
 }
 
+// A thread that reads input itself and answers it at once writes the answer itself,
+// however soon after its previous send (a fast peer's reply may come sooner than the
+// gap that tells a burst, which goes to the I/O thread's writer). The I/O thread is
+// held here, so an answer handed to it would never leave: each round's answer follows
+// a send closely, and erl echoes it.
+TEST_F(WaitingReader, AnAnswerToInputJustReadLeavesFromTheReadingThread) {
+    auto n = make_node("wr_answer");
+    auto m = n->create_mailbox();
+    const term echo = rpc(m, "otpcpp_itest", "start_echo", list(atom("wr_echo5")));
+    ASSERT_TRUE(echo.is_pid());
+    std::this_thread::sleep_for(50ms);  // nothing else on its way, as above
+    auto release = hold_io_thread(*n);
+    for (long i = 1; i <= 200; ++i) {
+        m.send(atom("wr_echo5"), erl(), tuple(m.self(), i));
+        // The reply is in the socket before the receive begins: read at once.
+        std::this_thread::sleep_for(2ms);
+        m.send(atom("wr_nobody"), erl(), atom("nothing"));
+        auto r = m.receive(10s);
+        ASSERT_TRUE(r) << r.error().message();
+        ASSERT_EQ(r->message, echo_of(echo, i));
+        m.send(atom("wr_echo5"), erl(), tuple(m.self(), -i));
+        auto answered = m.receive(5s);
+        ASSERT_TRUE(answered) << "round " << i << ": " << answered.error().message();
+        ASSERT_EQ(answered->message, echo_of(echo, -i));
+    }
+    release.set_value();
+}
+
 TEST_F(WaitingReader, ALinkThatDropsWhileAThreadReadsIsReported) {
     auto n = make_node("wr_drop");
     auto m = n->create_mailbox();

@@ -73,6 +73,9 @@ thread_local std::weak_ptr<connection> last_sent;
 thread_local const connection* last_sent_raw = nullptr;
 // This thread reads a connection inside wait_reading().
 thread_local bool reading_for_waiter_now = false;
+// The connection whose input this thread read last in wait_reading(): its next send
+// there most likely answers that input (a request/reply exchange), however soon.
+thread_local const connection* input_read_here = nullptr;
 
 // The packets a write_cork holds back on this thread, all for one connection.
 struct cork_state {
@@ -307,7 +310,18 @@ void connection::rearm_read() {
     // Under out_mutex_ the socket is open (finish() marks the link closed under it
     // before the socket closes), so its number cannot belong to another one yet.
     std::lock_guard lock(out_mutex_);
-    if (!closed_) poller_->arm_read(reg_, true);
+    // Armed only while nobody holds the role or has it lent: a thread that took it
+    // since the role came back disarms the interest (under out_mutex_ as well), and
+    // an arm that overtook that disarm would leave every arrival waking the I/O
+    // thread for nothing for as long as the role stays lent.
+    const unsigned held = role_reading | role_lent | role_closing | role_closed;
+    if (!closed_ && (read_state_.load(std::memory_order_acquire) & held) == 0)
+        poller_->arm_read(reg_, true);
+}
+
+void connection::disarm_read() {
+    std::lock_guard lock(out_mutex_);
+    poller_->arm_read(reg_, false);
 }
 
 bool connection::read_available(std::error_code& why, bool& filled) {
@@ -353,7 +367,7 @@ void connection::give_read_role_back(role_return how) {
         wanted = std::exchange(want_fd_, -1);
         role_wanted_.store(false, std::memory_order_relaxed);
         if (wanted >= 0 && how != role_return::ended) {
-            if (how == role_return::armed) poller_->arm_read(reg_, false);
+            if (how == role_return::armed) disarm_read();
             how = role_return::lend;
         }
     }
@@ -469,7 +483,7 @@ node_detail::input_reader::outcome connection::wait_reading(
         drop_want(wake_fd);
     }
     // What arrives now is this thread's to read: the I/O thread is not woken for it.
-    if (taken == role_taken::free) poller_->arm_read(reg_, false);
+    if (taken == role_taken::free) disarm_read();
     // After a read the role is lent, not given back: the thread is likely to wait
     // again as soon as it has handled what it read (a stream, or its next request's
     // reply), and saves disarming and arming the interest each time.
@@ -545,6 +559,7 @@ node_detail::input_reader::outcome connection::wait_reading(
             close(why);
         } else {
             how = role_return::lend;
+            input_read_here = this;
         }
         return outcome::read;
     }
@@ -639,10 +654,12 @@ std::vector<std::uint8_t> connection::fresh_buffer_locked() {
 bool connection::write_now_locked(std::vector<std::uint8_t>& packet, bool gathered,
                                   etf_detail::splice_list* splices) {
     // Only a plain TCP link that nobody writes to, and only a packet that does not
-    // follow another closely (unless it gathers several already): a burst is better
-    // served by the writer's batches.
+    // follow another closely (unless it gathers several already, or answers input
+    // this thread has just read: a fast peer's reply may come sooner than the gap):
+    // a burst is better served by the writer's batches.
     const auto now = std::chrono::steady_clock::now();
-    const bool spaced = gathered || now - last_enqueue_ > direct_write_gap;
+    const bool answers = std::exchange(input_read_here, nullptr) == this;
+    const bool spaced = gathered || answers || now - last_enqueue_ > direct_write_gap;
     last_enqueue_ = now;
     if (!spaced || writing_ || !queued_.empty() || stream_.tls() != nullptr) {
         if (splices) etf_detail::materialize(packet, *splices);

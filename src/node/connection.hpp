@@ -231,7 +231,10 @@ class connection : public std::enable_shared_from_this<connection>,
     // whoever holds the read role reads it with recv(), the strand writes it.
     void on_poll(bool writable) override;
     void on_readable();
+    // The poller's read interest: armed when the role comes back (unless another
+    // thread has taken it meanwhile), disarmed by a holder that reads itself.
     void rearm_read();
+    void disarm_read();
     // Writes in_flight_ from write_offset_ on; true when all of it is out, false when
     // the socket is full (the poller reports when it takes more) or the link failed.
     bool write_plain();
