@@ -214,6 +214,26 @@ TEST(EpmdClient, NoEpmdAtPort) {
     }
 }
 
+// A host that needs the system's resolver is looked up within the request's time limit:
+// a synchronous call never waits for the resolver longer than that (getaddrinfo itself
+// has no limit). With no time at all the answer is not waited for; a name that cannot
+// resolve fails soon either way (RFC 6761: .invalid never does).
+TEST(EpmdClient, ASynchronousCallWaitsForTheResolverWithinItsTimeLimit) {
+    boost::asio::io_context ctx;
+    epmd::client_options o;
+    o.host = "no-such-host.invalid";
+    o.port = free_port();
+    o.timeout = 0ms;
+    std::error_code ec;
+    const auto t0 = std::chrono::steady_clock::now();
+    epmd::client(ctx, o).names(ec);
+    EXPECT_EQ(ec, epmd_errc::timeout);
+    o.timeout = 10s;
+    epmd::client(ctx, o).port_please("anyone", ec);
+    EXPECT_EQ(ec, epmd_errc::unreachable);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+}
+
 TEST(EpmdClient, PortFromEnvironmentThenDefault) {
     boost::asio::io_context ctx;
     ::setenv("ERL_EPMD_PORT", "4370", 1);

@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "epmd/client_logic.hpp"
 #include "epmd/cloexec.hpp"
 #include "epmd/host_addresses.hpp"
+#include "epmd/host_lookup.hpp"
 #include "epmd/port_please_on.hpp"
 #include "otp/epmd.hpp"
 
@@ -291,14 +293,12 @@ T exchange_on(blocking_socket& s, const client_config& cfg, request_kind kind,
     }
     std::vector<tcp::endpoint> endpoints = cfg.endpoints;
     if (endpoints.empty()) {
-        // Names that need a resolver; like the asynchronous form, this waits for it.
-        boost::asio::io_context ctx;
-        tcp::resolver resolver(ctx);
-        boost::system::error_code rec;
-        const auto found = resolver.resolve(cfg.host, std::to_string(cfg.port),
-                                            tcp::resolver::numeric_service, rec);
+        // Names that need a resolver: waited for within the request's time limit, as the
+        // asynchronous form does.
+        std::error_code rec;
+        const auto found = lookup_here(cfg.host, deadline, std::make_shared<host_lookup>(), rec);
         if (rec) return fail(epmd_errc::unreachable, "resolving the host", rec);
-        endpoints = endpoints_of(addresses_of(found), cfg.port);
+        endpoints = endpoints_of(found, cfg.port);
     }
     if (auto e = s.connect(endpoints, deadline))
         return fail(epmd_errc::unreachable, "connecting", e);

@@ -1,21 +1,16 @@
 // Finds a peer's addresses for a dial (see dial_resolver.hpp).
 #include "node/dial_resolver.hpp"
 
-#include <netdb.h>
-
-#include <cerrno>
 #include <memory>
 #include <mutex>
-#include <system_error>
-#include <thread>
 #include <utility>
 
-#include <boost/asio/error.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include "epmd/host_addresses.hpp"
+#include "epmd/host_lookup.hpp"
 
 namespace otp::node_detail {
 
@@ -71,84 +66,14 @@ void dial_resolver::resolve(const boost::asio::any_io_executor& ex, const std::s
         });
 }
 
-namespace {
-
-std::error_code lookup_error(int gai, int saved_errno) {
-    namespace err = boost::asio::error;
-    switch (gai) {
-        case EAI_NONAME:
-#ifdef EAI_NODATA
-        case EAI_NODATA:
-#endif
-            return boost::system::error_code(err::host_not_found);
-        case EAI_AGAIN:
-            return boost::system::error_code(err::host_not_found_try_again);
-        case EAI_MEMORY:
-            return make_error_code(std::errc::not_enough_memory);
-        case EAI_SYSTEM:
-            return {saved_errno, std::system_category()};
-        default:
-            return boost::system::error_code(err::no_recovery);
-    }
-}
-
-}  // namespace
-
-void dial_resolver::wait::cancel() {
-    std::lock_guard lock(mu_);
-    cancelled_ = true;
-    cv_.notify_all();
-}
-
 address_list dial_resolver::resolve_here(const std::string& host,
                                          std::chrono::steady_clock::time_point deadline,
                                          const std::shared_ptr<wait>& w, std::error_code& ec) {
     ec.clear();
     if (auto addresses = known(host)) return std::move(*addresses);
-    // getaddrinfo has no time limit and cannot be interrupted: it runs on a thread of
-    // its own, which may outlive an abandoned wait, this object and even main(); so it
-    // does nothing but C calls and plain copies (no error categories, no Asio).
-    std::shared_ptr<own_name> own = host == own_->host ? own_ : nullptr;
-    auto lookup = [w, host, own] {
-        ::addrinfo hints{};
-        hints.ai_socktype = SOCK_STREAM;
-        hints.ai_flags = AI_ADDRCONFIG;  // as Asio's resolver asks by default
-        ::addrinfo* found = nullptr;
-        const int gai = ::getaddrinfo(host.c_str(), nullptr, &hints, &found);
-        const int saved_errno = errno;
-        address_list addresses;
-        if (gai == 0) addresses = epmd::detail::addresses_of(found);
-        if (found != nullptr) ::freeaddrinfo(found);
-        if (own) keep(*own, addresses);
-        std::lock_guard lock(w->mu_);
-        w->answered_ = true;
-        w->gai_ = gai;
-        w->errno_ = saved_errno;
-        w->addresses_ = std::move(addresses);
-        w->cv_.notify_all();
-    };
-    try {
-        std::thread(std::move(lookup)).detach();
-    } catch (const std::system_error& e) {
-        ec = e.code();  // no thread to be had
-        return {};
-    }
-    std::unique_lock lock(w->mu_);
-    const bool ended =
-        w->cv_.wait_until(lock, deadline, [&] { return w->answered_ || w->cancelled_; });
-    if (w->cancelled_) {
-        ec = make_error_code(std::errc::operation_canceled);
-        return {};
-    }
-    if (!ended) {
-        ec = make_error_code(std::errc::timed_out);
-        return {};
-    }
-    if (w->gai_ != 0) {
-        ec = lookup_error(w->gai_, w->errno_);
-        return {};
-    }
-    return std::move(w->addresses_);
+    if (host != own_->host) return epmd::detail::lookup_here(host, deadline, w, ec);
+    return epmd::detail::lookup_here(
+        host, deadline, w, ec, [own = own_](const address_list& found) { keep(*own, found); });
 }
 
 void dial_resolver::failed(const std::string& host) {

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -13,6 +12,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/address.hpp>
 
+#include "epmd/host_lookup.hpp"
 #include "otp/detail/async.hpp"
 
 namespace otp::node_detail {
@@ -41,21 +41,7 @@ class dial_resolver {
     void resolve(const boost::asio::any_io_executor& ex, const std::string& host,
                  std::chrono::milliseconds limit, callback done);
     /// One resolve_here() that another thread can end (a dial's abort). Thread-safe.
-    class wait {
-      public:
-        /// Ends the wait, now or as soon as it starts, with operation_canceled.
-        void cancel();
-
-      private:
-        friend class dial_resolver;
-        std::mutex mu_;
-        std::condition_variable cv_;
-        bool cancelled_ = false;
-        bool answered_ = false;
-        int gai_ = 0;  // getaddrinfo's result, and errno after it
-        int errno_ = 0;
-        address_list addresses_;
-    };
+    using wait = epmd::detail::host_lookup;
     /// The same for a dial that runs on the calling thread, which waits for the answer:
     /// a name not known here goes to the system's resolver (getaddrinfo, on a thread of
     /// its own), and the wait ends at `deadline` (timed_out) or on `w->cancel()`
