@@ -414,8 +414,14 @@ TEST_F(CppNodes, CallsConnectFirstAndFailPromptlyOnceTheServerIsGone) {
     EXPECT_EQ(*reply, tuple(atom("ok"), atom("hello")));
     EXPECT_EQ(a->nodes(), std::vector<atom>{b->name()});
 
-    // The server ends: the next call fails with noproc, long before its timeout.
+    // The server ends. Once the client's node has heard (the 'DOWN' of the monitor the
+    // first call left, which comes before anything b sends later), the next call fails
+    // with noproc, long before its timeout. (Before that, it may fail with the server's
+    // exit reason instead: see call.hpp.)
     server.close();
+    auto herald = b->create_mailbox();
+    herald.send(client.self(), atom("after_close"));
+    ASSERT_EQ(client.receive(10s)->message, term(atom("after_close")));
     const auto t0 = std::chrono::steady_clock::now();
     call_error err;
     auto gone = gen_call(client, tuple(atom("srv"), b->name()), atom("hello"), 20s, &err);

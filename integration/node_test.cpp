@@ -307,23 +307,34 @@ TEST_F(NodeWithErl, CallsToDeadServersFailPromptly) {
     EXPECT_EQ(err.reason, term(atom("noproc")));
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
 
-    // A server that dies holding the call: the call ends with its exit reason.
+    // A server that dies holding calls from two mailboxes (sharing one monitor): each
+    // call ends with its exit reason.
     const pid p = puppet(m);
     EXPECT_EQ(cmd(m, p, tuple(atom("register"), atom("doomed"))), term(atom("true")));
     auto caller = n->create_mailbox();
-    auto pending = std::async(std::launch::async, [&] {
-        call_error e;
-        auto r = gen_call(caller, tuple(atom("doomed"), erl()), atom("hold_this"), 20s, &e);
-        return std::make_pair(r, e);
-    });
-    EXPECT_TRUE(match(got(m), "{'$gen_call', _, hold_this}"));  // the server has the call
+    auto other_caller = n->create_mailbox();
+    auto call_doomed = [&](mailbox& who) {
+        return std::async(std::launch::async, [&] {
+            call_error e;
+            auto r = gen_call(who, tuple(atom("doomed"), erl()), atom("hold_this"), 20s, &e);
+            return std::make_pair(r, e);
+        });
+    };
+    auto pending = call_doomed(caller);
+    auto other_pending = call_doomed(other_caller);
+    // The server has both calls.
+    EXPECT_TRUE(match(got(m), "{'$gen_call', _, hold_this}"));
+    EXPECT_TRUE(match(got(m), "{'$gen_call', _, hold_this}"));
     t0 = std::chrono::steady_clock::now();
     cmd(m, p, tuple(atom("die"), atom("boom")));
-    auto [died, e] = pending.get();
-    EXPECT_EQ(died.error(), node_errc::exited);
-    EXPECT_EQ(e.reason, term(atom("boom")));
+    for (auto* f : {&pending, &other_pending}) {
+        auto [died, e] = f->get();
+        EXPECT_EQ(died.error(), node_errc::exited);
+        EXPECT_EQ(e.reason, term(atom("boom")));
+    }
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
     EXPECT_EQ(caller.queued(), 0u);  // no stray 'DOWN'
+    EXPECT_EQ(other_caller.queued(), 0u);
 
     // And the name is gone now: noproc at once.
     t0 = std::chrono::steady_clock::now();

@@ -1,9 +1,14 @@
 // Calling Erlang services from a mailbox: gen_server calls and casts, and rpc:call
 // through the peer's `rex` server. Calls are guarded like OTP 24+'s gen:call: a monitor
-// on the callee and an alias (or a throwaway process) for the reply, so a reply after a
-// timeout or a lost connection is dropped instead of landing in the mailbox later.
-// The monitor's removal reaches the callee's node with the next packet sent there, or
-// within about a millisecond: sequential calls cost one write each.
+// on the callee, so a call to a dead or dying server or over a lost connection fails
+// at once, and an alias (or a throwaway process) for the reply, so a reply after a
+// timeout is dropped instead of landing in the mailbox later.
+// Unlike gen:call, the calls from this node to one process on another node share one
+// monitor: it is set up by the first call, kept while calls follow, and removed one
+// to two seconds after the last, so sequential calls cost the callee's node no
+// MONITOR_P/DEMONITOR_P each. A call made while its callee is being replaced under
+// its registered name may fail with the old process's exit reason, as one made just
+// before would.
 #pragma once
 
 #include <chrono>

@@ -38,14 +38,27 @@ bool is_down_for(const term& m, const reference& mref) {
     return t && t->size() == 5 && (*t)[0] == term(a_down) && (*t)[1] == term(mref);
 }
 
+// How a call watches its callee: a monitor of its own on this node, the guard shared
+// by the calls to that process on another (call_guards.hpp).
+struct callee_watch {
+    reference ref;  // what the callee's 'DOWN' carries
+    std::optional<node_detail::call_guard_table::ticket> guard;
+};
+
+callee_watch watch_callee(node_detail::runtime& rt,
+                          const std::shared_ptr<node_detail::mailbox_state>& caller,
+                          const node_detail::monitor_target& target) {
+    if (target.node() == rt.name()) return {rt.monitor(caller, target), std::nullopt};
+    auto t = rt.join_call_guard(caller, target);
+    return {t.ref, t};
+}
+
 // demonitor(Mref, [flush]) and unalias: a DOWN can only be queued when the monitor
 // had fired already, so the queue is searched only then.
 void end_call(node_detail::runtime& rt, const std::shared_ptr<node_detail::mailbox_state>& caller,
-              const reference& mref, const std::optional<reference>& alias) {
-    // The DEMONITOR_P rides with the next packet on the link (likely the next call).
-    dist::lazy_send later;
-    if (!rt.demonitor(caller, mref))
-        caller->remove_if([&](const envelope& e) { return is_down_for(e.message, mref); });
+              const callee_watch& watch, const std::optional<reference>& alias) {
+    if (!(watch.guard ? rt.leave_call_guard(*watch.guard) : rt.demonitor(caller, watch.ref)))
+        caller->remove_if([&](const envelope& e) { return is_down_for(e.message, watch.ref); });
     if (alias) rt.unalias(caller, *alias);
 }
 
@@ -84,14 +97,16 @@ result<term> gen_call(mailbox& self, const term& dest, const term& request,
     // The alias first: it needs no packet.
     std::optional<reference> alias;
     if (by_alias) alias = rt->make_alias(caller_st);
-    // The MONITOR_P and the request leave together, from this thread.
+    // A new guard's MONITOR_P and the request leave together, from this thread.
     std::optional<dist::write_cork> together(std::in_place);
-    const reference mref = rt->monitor(caller_st, d->target);
-    const term tag = alias ? cons(a_alias, *alias) : term(mref);
+    const callee_watch watch = watch_callee(*rt, caller_st, d->target);
+    const reference& mref = watch.ref;
+    // Without an alias the throwaway process is the tag: the guard's ref is shared.
+    const term tag = alias ? cons(a_alias, *alias) : term(rt->ids().make_ref());
     const auto sent = who.send_to(dest, tuple(a_gen_call, tuple(who.self(), tag), request));
     together.reset();
     if (sent) {
-        end_call(*rt, caller_st, mref, alias);
+        end_call(*rt, caller_st, watch, alias);
         return fail(error, node_errc::noproc, a_noproc);
     }
     const auto left = std::max(std::chrono::milliseconds(0),
@@ -104,7 +119,7 @@ result<term> gen_call(mailbox& self, const term& dest, const term& request,
             return is_down_for(e.message, mref);
         },
         left);
-    end_call(*rt, caller_st, mref, alias);
+    end_call(*rt, caller_st, watch, alias);
     if (!r) {
         if (r.error() == node_errc::timeout) return fail(error, node_errc::timeout, a_timeout);
         return fail(error, node_errc::mailbox_closed, a_noproc);

@@ -250,20 +250,22 @@ reference runtime::monitor(const std::shared_ptr<mailbox_state>& watcher, const 
         return ref;
     }
     monitors_.add_outgoing(ref, watcher->self, t);
-    to_peer_locked(t.node(),
-                   [from = watcher->self, target = wire_target(t), ref](dist::connection& c) {
-                       c.send(dist::make::monitor_p(from, target, ref));
-                   });
+    send_monitor_locked(watcher->self, t, ref, true);
     return ref;
+}
+
+void runtime::send_monitor_locked(const pid& from, const monitor_target& t, const reference& ref,
+                                  bool on) {
+    to_peer_locked(t.node(), [from, target = wire_target(t), ref, on](dist::connection& c) {
+        c.send(on ? dist::make::monitor_p(from, target, ref)
+                  : dist::make::demonitor_p(from, target, ref));
+    });
 }
 
 bool runtime::demonitor(const std::shared_ptr<mailbox_state>& watcher, const reference& ref) {
     lock_t lock(mu_);
     if (auto t = monitors_.remove_outgoing(ref, watcher->self)) {
-        to_peer_locked(t->node(),
-                       [from = watcher->self, target = wire_target(*t), ref](dist::connection& c) {
-                           c.send(dist::make::demonitor_p(from, target, ref));
-                       });
+        send_monitor_locked(watcher->self, *t, ref, false);
         return true;
     }
     auto& mine = watcher->local_monitors;
@@ -307,6 +309,7 @@ void runtime::exit_signal_locked(const pid& from, const pid& to, const term& rea
 
 void runtime::down_locked(const std::shared_ptr<mailbox_state>& watcher, const reference& ref,
                           const term& object, const term& reason) {
+    if (watcher == guard_proc_) return fire_call_guard_locked(ref, object, reason);
     if (!watcher->deliver({tuple(a_down, ref, a_process, object, reason), std::nullopt}))
         ++undeliverable_;
 }
@@ -365,12 +368,8 @@ void runtime::close_locked(const std::shared_ptr<mailbox_state>& p, const term& 
                                c.send(dist::make::monitor_p_exit(from, to, ref, reason));
                        });
     }
-    for (const auto& [ref, target] : watching) {
-        to_peer_locked(target.node(),
-                       [self, t = wire_target(target), ref = ref](dist::connection& c) {
-                           c.send(dist::make::demonitor_p(self, t, ref));
-                       });
-    }
+    for (const auto& [ref, target] : watching)
+        send_monitor_locked(self, target, ref, false);
 }
 
 // --- nodes -------------------------------------------------------------------------------

@@ -20,9 +20,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "handshake/initiator_fsm.hpp"
+#include "node/call_guards.hpp"
 #include "node/connection.hpp"
 #include "node/connection_registry.hpp"
 #include "node/id_source.hpp"
@@ -99,6 +101,15 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     void unlink(const pid& local, const pid& other);
     reference monitor(const std::shared_ptr<mailbox_state>& watcher, const monitor_target& t);
     bool demonitor(const std::shared_ptr<mailbox_state>& watcher, const reference& ref);
+    /// A call from `caller` to `target`, a process on another node, waits under the
+    /// guard there (call_guards.hpp); the guard's MONITOR_P is sent when it is new.
+    call_guard_table::ticket join_call_guard(const std::shared_ptr<mailbox_state>& caller,
+                                             const monitor_target& target);
+    /// The call ended. False when the guard fired first and its 'DOWN' went to the caller.
+    bool leave_call_guard(const call_guard_table::ticket& t);
+    /// How often idle call guards are swept: one stays for one to two periods after its
+    /// last call.
+    static constexpr std::chrono::milliseconds call_guard_idle{1000};
     void exit(const pid& from, const pid& to, term reason);
     /// Ends a process with `reason`: unregisters it and propagates to links/monitors.
     void close_process(const std::shared_ptr<mailbox_state>& p, const term& reason);
@@ -160,6 +171,14 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     void close_locked(const std::shared_ptr<mailbox_state>& p, const term& reason);
     void down_locked(const std::shared_ptr<mailbox_state>& watcher, const reference& ref,
                      const term& object, const term& reason);
+    // Sends MONITOR_P (`on`) or DEMONITOR_P for a monitor of `from`'s on `t`.
+    void send_monitor_locked(const pid& from, const monitor_target& t, const reference& ref,
+                             bool on);
+    // A call guard's monitor fired: each call waiting under it gets the 'DOWN'.
+    void fire_call_guard_locked(const reference& ref, const term& object, const term& reason);
+    // Drops the guards unused since the last sweep; sweeps again while any is idle.
+    void expire_call_guards();
+    void time_call_guards_locked();
 
     // Remote traffic (mu_ held): sends now when connected, else queues and dials.
     void to_peer_locked(atom node, std::function<void(dist::connection&)> send);
@@ -285,6 +304,11 @@ class runtime : public std::enable_shared_from_this<runtime>, public dist::conne
     std::set<pid, pid_less> node_watchers_;
     std::vector<std::shared_ptr<mailbox_state>> services_;  // built-in processes
     pid rex_pid_;
+    // The process holding the call guards' monitors, and their bookkeeping.
+    std::shared_ptr<mailbox_state> guard_proc_;
+    call_guard_table guards_;
+    std::unique_ptr<boost::asio::steady_timer> guard_timer_;
+    bool guard_timer_armed_ = false;
 
     // C++ functions callable from Erlang, and the threads they run on.
     std::mutex functions_mu_;

@@ -631,6 +631,7 @@ void runtime::shutdown() {
         lock_t lock(mu_);
         const bool was_running = running_.exchange(false);
         if (was_running) log_->info("node {} shutting down", name().name());
+        if (guard_timer_) guard_timer_->cancel();
         for (auto& [n, p] : peers_) {
             if (p.conn) conns.push_back(p.conn);
             if (p.dial_abort) dial_aborts.push_back(std::move(p.dial_abort));

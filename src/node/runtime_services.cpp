@@ -1,5 +1,6 @@
 // The processes every BEAM node has that peers rely on: net_kernel (answers
-// net_adm:ping's is_auth) and rex (rpc_server.cpp).
+// net_adm:ping's is_auth) and rex (rpc_server.cpp); and the holder of the call
+// guards' monitors (call_guards.hpp).
 #include <spdlog/spdlog.h>
 
 #include "node/runtime.hpp"
@@ -18,7 +19,14 @@ void runtime::start_services() {
         if (auto self = weak.lock()) self->rex(std::move(e));
     });
     (void)register_name(atom("rex"), rx->self);
+    // Holds the call guards' monitors; no message is meant for it.
+    auto guard = spawn([weak = weak_from_this()](envelope&&) {
+        if (auto self = weak.lock()) ++self->undeliverable_;
+    });
     lock_t lock(mu_);
+    guard_proc_ = guard;
+    guard_timer_ = std::make_unique<boost::asio::steady_timer>(ex_);
+    services_.push_back(std::move(guard));
     rex_pid_ = rx->self;
     services_.push_back(std::move(nk));
     services_.push_back(std::move(rx));
