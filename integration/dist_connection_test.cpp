@@ -160,10 +160,10 @@ TEST_F(DistConnection, DialsErlAndCallsRexInBothPacketFormats) {
 }
 
 TEST_F(DistConnection, AtomsOfACorkedPacketAreNotReferredToBeforeItIsWritten) {
-    // A call's pattern: its request held by a write_cork, a lazy packet (a DEMONITOR_P,
-    // say) queued meanwhile, and another thread using the request's atom before the
-    // cork lets the request go. The other thread's packet is written first, so it must
-    // define the atom in the cache itself, not refer to the held request's definition.
+    // A call's pattern: its request held by a write_cork, another packet queued
+    // meanwhile, and another thread using the request's atom before the cork lets the
+    // request go. The other thread's packet is written first, so it must define the
+    // atom in the cache itself, not refer to the held request's definition.
     tcp::socket s(io_);
     auto [ec, hs] = dial(s, cookie_, header_flags);
     ASSERT_FALSE(ec) << ec.message();
@@ -175,10 +175,7 @@ TEST_F(DistConnection, AtomsOfACorkedPacketAreNotReferredToBeforeItIsWritten) {
     {
         dist::write_cork cork;
         rex_call(*c, our_pid(), "erlang", "atom_to_list", otp::list(held));
-        {
-            dist::lazy_send lazy;
-            rex_call(*c, our_pid(), "erlang", "node", term());
-        }
+        rex_call(*c, our_pid(), "erlang", "node", term());
         std::thread other(
             [&] { rex_call(*c, our_pid(), "erlang", "atom_to_binary", otp::list(held)); });
         other.join();

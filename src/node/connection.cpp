@@ -62,8 +62,6 @@ constexpr auto lease_period = std::chrono::milliseconds(1);
 constexpr std::uint64_t stream_packets = 4;
 // Input that comes this soon after the last read, unasked, is taken for a stream.
 constexpr auto stream_gap = std::chrono::microseconds(200);
-// The longest a packet sent under a lazy_send waits for another to ride with.
-constexpr auto lazy_send_limit = std::chrono::milliseconds(1);
 // Batches the writer takes in one go before it lets the strand's other work run.
 constexpr int write_rounds = 16;
 
@@ -84,8 +82,6 @@ struct cork_state {
     std::vector<std::uint8_t> held;
 };
 thread_local cork_state cork;
-// lazy_send scopes open on this thread.
-thread_local int lazy_depth = 0;
 
 timespec as_timespec(std::chrono::steady_clock::duration d) {
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
@@ -130,7 +126,6 @@ connection::connection(dist_stream s, handshake_result hs, connection_options op
       encoder_(opts_.decoder.header_format, (hs_.flags & dflag::dist_hdr_atom_cache) != 0),
       rbuf_(std::make_shared<read_buffer>(quiet_read)),
       read_size_(quiet_read),
-      lazy_timer_(strand_),
       ticker_(strand_),
       flush_timer_(strand_) {
     opts_.log = logger_or_null(opts_.log);
@@ -705,90 +700,44 @@ bool connection::enqueue(std::vector<std::uint8_t>& packet, bool gathered,
         last_sent = weak_from_this();
         last_sent_raw = this;
     }
-    return queue(packet, gathered, splices);
-}
-
-bool connection::queue(std::vector<std::uint8_t>& packet, bool gathered,
-                       etf_detail::splice_list* splices) {
-    bool start_writer = false, time_lazy = false;
+    bool start_writer = false;
     {
         std::lock_guard lock(out_mutex_);
         if (closed_) return false;
+        if (packet.empty()) return true;
         // Only a write from here can send left-out binaries from where they are: a
-        // packet that is held back or goes in front of others needs them copied in.
-        if (splices && (lazy_depth != 0 || !lazy_.empty() || cork.depth != 0))
-            etf_detail::materialize(packet, *splices);
-        if (!packet.empty())
-            packets_out_.store(packets_out_.load(std::memory_order_relaxed) + 1,
-                               std::memory_order_relaxed);
-        if (lazy_depth != 0 && stream_.tls() == nullptr) {
-            lazy_.insert(lazy_.end(), packet.begin(), packet.end());
-            // Not while this thread's cork holds packets for this link: what they
-            // defined in the atom cache is not on its way yet (confirmed when the cork
-            // lets them go).
-            if (cork.depth == 0 || cork.link.get() != this) encoder_.packets_queued();
-            time_lazy = !std::exchange(lazy_timed_, true);
-        } else {
-            if (!lazy_.empty()) {
-                // Sent before this packet: in front of it, in the same write.
-                packet.insert(packet.begin(), lazy_.begin(), lazy_.end());
-                lazy_.clear();
-                gathered = true;
-            }
-            if (packet.empty()) return true;
-            wrote_since_tick_ = true;
-            if (cork.depth != 0 && stream_.tls() == nullptr &&
-                (!cork.link || cork.link.get() == this)) {
-                // Written with the rest when the cork ends, in this thread's order.
-                if (!cork.link) cork.link = shared_from_this();
-                cork.held.insert(cork.held.end(), packet.begin(), packet.end());
-                return true;
-            }
-            // Its place in the wire order is fixed from here on (under out_mutex_), so
-            // what its atom cache references defined may be used by later packets.
-            encoder_.packets_queued();
-            if (write_now_locked(packet, gathered, splices)) return true;
-            queued_bytes_ += packet.size();
-            if (packet.size() > coalesce_limit / 2) {
-                // Large: queued as it is (the caller's buffer goes with it).
-                queued_.push_back(std::move(packet));
-                packet = {};
-            } else {
-                if (queued_.empty() || queued_.back().size() + packet.size() > coalesce_limit)
-                    queued_.push_back(fresh_buffer_locked());
-                auto& back = queued_.back();
-                back.insert(back.end(), packet.begin(), packet.end());
-            }
-            if (!writing_) writing_ = start_writer = true;
+        // packet that is held back needs them copied in.
+        if (splices && cork.depth != 0) etf_detail::materialize(packet, *splices);
+        packets_out_.store(packets_out_.load(std::memory_order_relaxed) + 1,
+                           std::memory_order_relaxed);
+        wrote_since_tick_ = true;
+        if (cork.depth != 0 && stream_.tls() == nullptr &&
+            (!cork.link || cork.link.get() == this)) {
+            // Written with the rest when the cork ends, in this thread's order.
+            if (!cork.link) cork.link = shared_from_this();
+            cork.held.insert(cork.held.end(), packet.begin(), packet.end());
+            return true;
         }
+        // Its place in the wire order is fixed from here on (under out_mutex_), so
+        // what its atom cache references defined may be used by later packets.
+        encoder_.packets_queued();
+        if (write_now_locked(packet, gathered, splices)) return true;
+        queued_bytes_ += packet.size();
+        if (packet.size() > coalesce_limit / 2) {
+            // Large: queued as it is (the caller's buffer goes with it).
+            queued_.push_back(std::move(packet));
+            packet = {};
+        } else {
+            if (queued_.empty() || queued_.back().size() + packet.size() > coalesce_limit)
+                queued_.push_back(fresh_buffer_locked());
+            auto& back = queued_.back();
+            back.insert(back.end(), packet.begin(), packet.end());
+        }
+        if (!writing_) writing_ = start_writer = true;
     }
-    if (time_lazy)
-        boost::asio::post(strand_, [self = shared_from_this()] {
-            self->lazy_timer_.expires_after(lazy_send_limit);
-            self->lazy_timer_.async_wait([self](const boost::system::error_code& ec) {
-                if (!ec) self->flush_lazy();
-            });
-        });
     if (start_writer)
         boost::asio::post(strand_, [self = shared_from_this()] { self->write_queued(); });
     return true;
-}
-
-void connection::flush_lazy() {
-    {
-        std::lock_guard lock(out_mutex_);
-        lazy_timed_ = false;
-    }
-    std::vector<std::uint8_t> none;
-    queue(none, true);
-}
-
-lazy_send::lazy_send() noexcept {
-    ++lazy_depth;
-}
-
-lazy_send::~lazy_send() {
-    --lazy_depth;
 }
 
 write_cork::write_cork() noexcept {
@@ -995,7 +944,6 @@ void connection::close_after_flush(std::error_code why, std::chrono::millisecond
                 self->on_flushed_ = std::move(closed);
                 return;
             }
-            self->flush_lazy();
             self->flush_then_close_ = why;
             self->on_flushed_ = std::move(closed);
             if (!self->writing_now()) return self->finish(why);
@@ -1027,7 +975,6 @@ void connection::finish(std::error_code why) {
         for (const auto& b : queued_)
             queued_bytes_ -= b.size();
         queued_.clear();
-        lazy_.clear();
         spare_.clear();
         unbusy_.notify_all();
     }
@@ -1041,7 +988,6 @@ void connection::finish(std::error_code why) {
     }
     ticker_.cancel();
     flush_timer_.cancel();
-    lazy_timer_.cancel();
     // A thread reading the socket on its own must be done with it before it closes
     // (its number could be reused at once); it calls finish_closed() when it is.
     finish_why_ = why;

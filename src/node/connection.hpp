@@ -90,19 +90,6 @@ class write_cork {
     write_cork& operator=(const write_cork&) = delete;
 };
 
-/// While one lives, what the calling thread sends on a plain TCP link may wait for the
-/// next packet anyone sends on that link, and goes in front of it, or at most
-/// lazy_send_limit: a call's DEMONITOR_P rides with the next call's request instead of
-/// costing a system call (and a read by the peer) of its own. For signals whose
-/// timing nobody observes; order on the link is kept. Per thread, nestable.
-class lazy_send {
-  public:
-    lazy_send() noexcept;
-    ~lazy_send();
-    lazy_send(const lazy_send&) = delete;
-    lazy_send& operator=(const lazy_send&) = delete;
-};
-
 /// Thread safety: send(), close() and wait_reading() may be called from any thread;
 /// everything else runs on the connection's strand.
 ///
@@ -211,12 +198,6 @@ class connection : public std::enable_shared_from_this<connection>,
     // packet can go out at once, else copied in.
     bool enqueue(std::vector<std::uint8_t>& packet, bool gathered = false,
                  etf_detail::splice_list* splices = nullptr);
-    // enqueue() past the bookkeeping of the sending thread; an empty packet writes
-    // the lazy packets alone.
-    bool queue(std::vector<std::uint8_t>& packet, bool gathered,
-               etf_detail::splice_list* splices = nullptr);
-    // The lazy packets' time is up (strand).
-    void flush_lazy();
     // Writes `packet` (with its splices) to an idle plain link from the caller's
     // thread; true when all of it went out, else what is left stays in `packet`, the
     // splices copied in. out_mutex_ held.
@@ -324,12 +305,6 @@ class connection : public std::enable_shared_from_this<connection>,
     // The reason close() gave when it shut the socket down itself, ahead of finish():
     // the errors that shutdown causes in readers and writers do not replace it.
     std::optional<std::error_code> closing_why_;  // guarded by out_mutex_
-    // Packets sent under a lazy_send, to go in front of the next one (guarded), and
-    // whether the timer that writes them anyway is set (guarded).
-    std::vector<std::uint8_t> lazy_;
-    bool lazy_timed_ = false;
-    boost::asio::steady_timer lazy_timer_;  // strand
-
     boost::asio::steady_timer ticker_;
     // Closing after a flush: the writer finishes the connection when it runs dry.
     boost::asio::steady_timer flush_timer_;
