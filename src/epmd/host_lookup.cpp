@@ -49,6 +49,18 @@ std::vector<boost::asio::ip::address> lookup_here(
     const std::shared_ptr<host_lookup>& w, std::error_code& ec,
     std::function<void(const std::vector<boost::asio::ip::address>&)> answered) {
     ec.clear();
+    {
+        // Ended before it began: no thread is started for an answer nobody would wait for.
+        std::lock_guard lock(w->mu_);
+        if (w->cancelled_) {
+            ec = make_error_code(std::errc::operation_canceled);
+            return {};
+        }
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+        ec = make_error_code(std::errc::timed_out);
+        return {};
+    }
     // The thread may outlive an abandoned wait, the caller and even main(); so it does
     // nothing but C calls and plain copies (no error categories, no Asio).
     auto lookup = [w, host, answered = std::move(answered)] {
