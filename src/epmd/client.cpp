@@ -22,6 +22,7 @@
 #include "epmd/host_addresses.hpp"
 #include "epmd/host_lookup.hpp"
 #include "epmd/port_please_on.hpp"
+#include "io_traffic.hpp"
 #include "otp/epmd.hpp"
 
 namespace otp::epmd {
@@ -129,6 +130,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
             [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                 if (self->finished_) return;
                 if (ec) return self->fail(epmd_errc::closed, "writing", ec);
+                otp::detail::note_traffic();
                 self->read();
             });
     }
@@ -144,6 +146,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
             [self = shared_from_this(), have](boost::system::error_code ec, std::size_t n) {
                 if (self->finished_) return;
                 self->in_.resize(have + n);
+                if (n > 0) otp::detail::note_traffic();
                 const bool eof = ec == boost::asio::error::eof;
                 if (ec && !eof) return self->fail(epmd_errc::closed, "reading", ec);
                 reply_value value;

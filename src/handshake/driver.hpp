@@ -16,6 +16,7 @@
 
 #include "handshake/acceptor_fsm.hpp"
 #include "handshake/initiator_fsm.hpp"
+#include "io_traffic.hpp"
 #include "otp/detail/async.hpp"
 
 namespace otp::handshake {
@@ -93,6 +94,7 @@ class driver : public std::enable_shared_from_this<driver<Stream, Fsm>> {
             stream_, boost::asio::buffer(bytes.data(), bytes.size()),
             [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                 if (ec) return self->finish(self->io_error(ec));
+                otp::detail::note_traffic();
                 self->run(self->fsm_.resume({}));
             });
     }
@@ -103,6 +105,7 @@ class driver : public std::enable_shared_from_this<driver<Stream, Fsm>> {
             boost::asio::buffer(buf_),
             [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
                 if (ec) return self->finish(self->io_error(ec));
+                otp::detail::note_traffic();
                 self->run(self->fsm_.resume({self->buf_.data(), n}));
             });
     }

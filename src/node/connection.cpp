@@ -21,6 +21,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include "io_traffic.hpp"
 #include "node/spin_wait.hpp"
 #include "otp/dist_flags.hpp"
 
@@ -239,6 +240,7 @@ void connection::prepare_buffer() {
 }
 
 void connection::account_read(std::size_t n) {
+    otp::detail::note_traffic();
     // A read that filled the buffer means more is waiting; a short one, a quiet link.
     const bool filled = n == rbuf_->size() - rend_;
     read_size_ = filled ? read_chunk : n < quiet_read ? quiet_read : read_size_;
@@ -679,6 +681,7 @@ bool connection::write_now_locked(std::vector<std::uint8_t>& packet, bool gather
     // before closing the socket.
     const ssize_t n = ::sendmsg(fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
     last_enqueue_ = std::chrono::steady_clock::now();
+    if (n > 0) otp::detail::note_traffic();
     if (n == static_cast<ssize_t>(total)) {
         if (splices) splices->items.clear();
         return true;
@@ -818,6 +821,7 @@ void connection::write_queued() {
         auto on_written = boost::asio::bind_executor(
             strand_, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                 if (ec) return self->write_failed(self->stream_error(ec));
+                otp::detail::note_traffic();
                 self->write_queued();
             });
         stream_.visit([&](auto& s) { boost::asio::async_write(s, bufs, std::move(on_written)); });
@@ -843,6 +847,7 @@ bool connection::write_plain() {
         m.msg_iov = iov.data();
         m.msg_iovlen = count;
         const ssize_t n = ::sendmsg(fd_, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) otp::detail::note_traffic();
         if (n >= 0) {
             write_offset_ += static_cast<std::size_t>(n);
             continue;

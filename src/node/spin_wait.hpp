@@ -33,8 +33,9 @@ inline std::chrono::steady_clock::time_point spin_end(
     return deadline && *deadline < until ? *deadline : until;
 }
 
-/// Runs `io` on the calling thread until it is stopped; whenever it has nothing to do,
-/// it polls for up to `spin` before it sleeps in the reactor (0: io.run()).
+/// Runs `io` on the calling thread until it is stopped. When it has nothing to do and
+/// its handlers moved a peer's bytes since it last slept (io_traffic.hpp), it polls
+/// for up to `spin` before it sleeps in the reactor; otherwise it sleeps (0: io.run()).
 void run_io_thread(boost::asio::io_context& io, std::chrono::microseconds spin);
 
 }  // namespace otp::node_detail
