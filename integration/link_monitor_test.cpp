@@ -661,6 +661,14 @@ TEST_F(MonitorWithErl, CallsShareOneMonitorThatGoesAwayWhenNothingFollows) {
     for (const pid& h : holders)
         EXPECT_EQ(h, holders[0]);  // one holder throughout
     EXPECT_NE(holders[0], m.self());
+    // A peer that learns the holder's pid this way cannot end it: the calls keep their
+    // monitor.
+    cmd(ctl, p, tuple(atom("apply"), atom("erlang"), atom("exit"), list(holders[0], atom("kill"))));
+    // The puppet's next signal to the caller's node comes after the kill.
+    cmd(ctl, p, tuple(atom("send"), m.self(), atom("after_kill")));
+    ASSERT_EQ(m.receive(10s)->message, term(atom("after_kill")));
+    ASSERT_EQ(rpc_call(m, erl(), atom("erlang"), atom("node"), list(), 10s).value(), term(erl()));
+    EXPECT_EQ(callers_monitors(), std::vector<pid>{holders[0]});
     EXPECT_TRUE(wait_until([&] { return callers_monitors().empty(); }, 10s));
     EXPECT_EQ(m.queued(), 0u);
 }

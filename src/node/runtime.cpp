@@ -292,7 +292,10 @@ void runtime::exit(const pid& from, const pid& to, term reason) {
 void runtime::exit_signal_locked(const pid& from, const pid& to, const term& reason,
                                  bool via_link) {
     auto p = find_locked(to);
-    if (!p) return;
+    // The call guards' holder is the node's bookkeeping, seen by peers only as the pid
+    // in a monitor: a peer that sends it an exit signal (even kill) cannot end it, or
+    // the calls it guards would lose their monitors.
+    if (!p || p == guard_proc_) return;
     // A link exit counts only while the link is active (OTP 26 link protocol).
     if (via_link && !links_.on_link_exit(to, from)) return;
     if (!via_link && reason == term(a_kill)) return close_locked(p, a_killed);
