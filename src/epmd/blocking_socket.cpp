@@ -9,6 +9,8 @@
 
 #include <cerrno>
 
+#include "spin.hpp"
+
 namespace otp::epmd::detail {
 namespace {
 
@@ -35,6 +37,14 @@ std::error_code blocking_socket::failure(std::error_code ec) const {
 
 std::error_code blocking_socket::wait(short events, clock::time_point deadline,
                                       short* revents) const {
+    if (spin_.count() > 0) {
+        pollfd p{fd_, events, 0};
+        if (otp::detail::spin_until(otp::detail::spin_end(spin_, deadline),
+                                    [&] { return ::poll(&p, 1, 0) > 0; })) {
+            if (revents != nullptr) *revents = p.revents;
+            return failure({});
+        }
+    }
     for (;;) {
         const auto left = deadline - clock::now();
         if (left <= clock::duration::zero()) return failure(make_error_code(std::errc::timed_out));

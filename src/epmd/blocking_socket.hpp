@@ -40,6 +40,9 @@ class blocking_socket {
     std::error_code read_some(std::span<std::uint8_t> into, std::size_t& n,
                               clock::time_point deadline);
 
+    /// Each wait first polls for up to `spin` before it sleeps (node_options::spin_wait):
+    /// a handshake's answers come sooner than a sleeping thread wakes.
+    void spin_before_waiting(std::chrono::microseconds spin) noexcept { spin_ = spin; }
     /// Sends small writes at once (TCP_NODELAY), as a distribution connection does.
     void set_no_delay() const noexcept;
     /// The protocol of the connected endpoint.
@@ -69,6 +72,7 @@ class blocking_socket {
     std::mutex mu_;  // fd_ changes and abort(); the owning thread reads fd_ without it
     int fd_ = -1;
     bool v6_ = false;
+    std::chrono::microseconds spin_{0};
     std::atomic<bool> aborted_{false};
 };
 

@@ -25,6 +25,7 @@ std::optional<std::error_code> runtime::dial_here(atom node, attempt_id attempt,
     auto nn = dial_target(node);
     if (!nn) return finish_attempt(node, attempt, nn.error(), nullptr);
     auto sock = std::make_shared<epmd::detail::blocking_socket>();
+    sock->spin_before_waiting(opts_.spin_wait);
     auto resolving = std::make_shared<dial_resolver::wait>();
     if (!claim_dial(node, attempt, [sock, resolving] {
             resolving->cancel();

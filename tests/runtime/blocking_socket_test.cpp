@@ -119,3 +119,41 @@ TEST_F(BlockingSocket, ReleaseHandsTheDescriptorOver) {
 }
 
 }  // namespace
+
+namespace {
+std::chrono::nanoseconds thread_cpu_time() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+}  // namespace
+
+TEST_F(BlockingSocket, AWaitPollsForItsSpinBeforeItSleeps) {
+    blocking_socket s;
+    ASSERT_FALSE(s.connect(endpoints(), clock_type::now() + 5s));
+    tcp::socket peer = accept();
+    std::array<std::uint8_t, 16> in{};
+    std::size_t n = 0;
+    auto idle_wait_cpu = [&] {
+        const auto cpu0 = thread_cpu_time();
+        const auto t0 = clock_type::now();
+        EXPECT_EQ(s.read_some(in, n, t0 + 200ms), std::errc::timed_out);
+        EXPECT_GE(clock_type::now() - t0, 200ms);  // the deadline holds, spin or not
+        return thread_cpu_time() - cpu0;
+    };
+    // Without a spin the thread sleeps through the wait; with one longer than the wait
+    // it polls throughout (a good share of the 200 ms even on a busy machine).
+    EXPECT_LT(idle_wait_cpu(), 20ms);
+    s.spin_before_waiting(std::chrono::seconds(10));
+    EXPECT_GT(idle_wait_cpu(), 40ms);
+
+    // What comes while it polls is read.
+    std::thread late([&] {
+        std::this_thread::sleep_for(20ms);
+        boost::asio::write(peer, boost::asio::buffer(std::array<std::uint8_t, 1>{7}));
+    });
+    ASSERT_FALSE(s.read_some(in, n, clock_type::now() + 5s));
+    late.join();
+    ASSERT_EQ(n, 1u);
+    EXPECT_EQ(in[0], 7);
+}
