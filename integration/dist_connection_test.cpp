@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <csignal>
 #include <random>
-#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -157,43 +156,6 @@ TEST_F(DistConnection, DialsErlAndCallsRexInBothPacketFormats) {
         itest::run_until(
             io_, [&] { return rec.closed.has_value(); }, 5s);
     }
-}
-
-TEST_F(DistConnection, AtomsOfACorkedPacketAreNotReferredToBeforeItIsWritten) {
-    // A call's pattern: its request held by a write_cork, another packet queued
-    // meanwhile, and another thread using the request's atom before the cork lets the
-    // request go. The other thread's packet is written first, so it must define the
-    // atom in the cache itself, not refer to the held request's definition.
-    tcp::socket s(io_);
-    auto [ec, hs] = dial(s, cookie_, header_flags);
-    ASSERT_FALSE(ec) << ec.message();
-    recorder rec;
-    auto c = open(std::move(s), std::move(hs), rec);
-    itest::run_until(
-        io_, [] { return false; }, 100ms);  // let it start
-    const atom held("defined_by_a_held_request");
-    {
-        dist::write_cork cork;
-        rex_call(*c, our_pid(), "erlang", "atom_to_list", otp::list(held));
-        rex_call(*c, our_pid(), "erlang", "node", term());
-        std::thread other(
-            [&] { rex_call(*c, our_pid(), "erlang", "atom_to_binary", otp::list(held)); });
-        other.join();
-    }
-    ASSERT_TRUE(itest::run_until(
-        io_, [&] { return rec.signals.size() >= 3 || rec.closed; }, 10s));
-    ASSERT_FALSE(rec.closed) << rec.closed->message();
-    // rex answers each call from its own process: in any order.
-    std::vector<term> replies;
-    for (const auto& sig : rec.signals)
-        replies.push_back(std::get<dist::send_signal>(sig).message.element(1).value());
-    const std::vector<term> want = {otp::charlist(held.name()), term(atom(srv_node())),
-                                    otp::binary(held.name())};
-    for (const term& w : want)
-        EXPECT_NE(std::find(replies.begin(), replies.end(), w), replies.end()) << to_string(w);
-    c->close(make_error_code(dist_errc::closed));
-    itest::run_until(
-        io_, [&] { return rec.closed.has_value(); }, 5s);
 }
 
 TEST_F(DistConnection, HiddenUnlessBothPublish) {

@@ -97,15 +97,13 @@ result<term> gen_call(mailbox& self, const term& dest, const term& request,
     // The alias first: it needs no packet.
     std::optional<reference> alias;
     if (by_alias) alias = rt->make_alias(caller_st);
-    // A new guard's MONITOR_P and the request leave together, from this thread.
-    std::optional<dist::write_cork> together(std::in_place);
+    // A new guard's MONITOR_P leaves before this request and before the request of any
+    // call that joins the guard after it, so no request can reach the callee unguarded.
     const callee_watch watch = watch_callee(*rt, caller_st, d->target);
     const reference& mref = watch.ref;
     // Without an alias the throwaway process is the tag: the guard's ref is shared.
     const term tag = alias ? cons(a_alias, *alias) : term(rt->ids().make_ref());
-    const auto sent = who.send_to(dest, tuple(a_gen_call, tuple(who.self(), tag), request));
-    together.reset();
-    if (sent) {
+    if (who.send_to(dest, tuple(a_gen_call, tuple(who.self(), tag), request))) {
         end_call(*rt, caller_st, watch, alias);
         return fail(error, node_errc::noproc, a_noproc);
     }

@@ -76,14 +76,6 @@ thread_local bool reading_for_waiter_now = false;
 // there most likely answers that input (a request/reply exchange), however soon.
 thread_local const connection* input_read_here = nullptr;
 
-// The packets a write_cork holds back on this thread, all for one connection.
-struct cork_state {
-    int depth = 0;
-    std::shared_ptr<connection> link;
-    std::vector<std::uint8_t> held;
-};
-thread_local cork_state cork;
-
 timespec as_timespec(std::chrono::steady_clock::duration d) {
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
     return {static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
@@ -648,15 +640,15 @@ std::vector<std::uint8_t> connection::fresh_buffer_locked() {
     return b;
 }
 
-bool connection::write_now_locked(std::vector<std::uint8_t>& packet, bool gathered,
+bool connection::write_now_locked(std::vector<std::uint8_t>& packet,
                                   etf_detail::splice_list* splices) {
     // Only a plain TCP link that nobody writes to, and only a packet that does not
-    // follow another closely (unless it gathers several already, or answers input
-    // this thread has just read: a fast peer's reply may come sooner than the gap):
-    // a burst is better served by the writer's batches.
+    // follow another closely (unless it answers input this thread has just read: a
+    // fast peer's reply may come sooner than the gap): a burst is better served by the
+    // writer's batches.
     const auto now = std::chrono::steady_clock::now();
     const bool answers = std::exchange(input_read_here, nullptr) == this;
-    const bool spaced = gathered || answers || now - last_enqueue_ > direct_write_gap;
+    const bool spaced = answers || now - last_enqueue_ > direct_write_gap;
     last_enqueue_ = now;
     if (!spaced || writing_ || !queued_.empty() || stream_.tls() != nullptr) {
         if (splices) etf_detail::materialize(packet, *splices);
@@ -697,8 +689,7 @@ bool connection::write_now_locked(std::vector<std::uint8_t>& packet, bool gather
     return false;
 }
 
-bool connection::enqueue(std::vector<std::uint8_t>& packet, bool gathered,
-                         etf_detail::splice_list* splices) {
+bool connection::enqueue(std::vector<std::uint8_t>& packet, etf_detail::splice_list* splices) {
     if (last_sent_raw != this || last_sent.expired()) {
         last_sent = weak_from_this();
         last_sent_raw = this;
@@ -708,23 +699,13 @@ bool connection::enqueue(std::vector<std::uint8_t>& packet, bool gathered,
         std::lock_guard lock(out_mutex_);
         if (closed_) return false;
         if (packet.empty()) return true;
-        // Only a write from here can send left-out binaries from where they are: a
-        // packet that is held back needs them copied in.
-        if (splices && cork.depth != 0) etf_detail::materialize(packet, *splices);
         packets_out_.store(packets_out_.load(std::memory_order_relaxed) + 1,
                            std::memory_order_relaxed);
         wrote_since_tick_ = true;
-        if (cork.depth != 0 && stream_.tls() == nullptr &&
-            (!cork.link || cork.link.get() == this)) {
-            // Written with the rest when the cork ends, in this thread's order.
-            if (!cork.link) cork.link = shared_from_this();
-            cork.held.insert(cork.held.end(), packet.begin(), packet.end());
-            return true;
-        }
         // Its place in the wire order is fixed from here on (under out_mutex_), so
         // what its atom cache references defined may be used by later packets.
         encoder_.packets_queued();
-        if (write_now_locked(packet, gathered, splices)) return true;
+        if (write_now_locked(packet, splices)) return true;
         queued_bytes_ += packet.size();
         if (packet.size() > coalesce_limit / 2) {
             // Large: queued as it is (the caller's buffer goes with it).
@@ -741,19 +722,6 @@ bool connection::enqueue(std::vector<std::uint8_t>& packet, bool gathered,
     if (start_writer)
         boost::asio::post(strand_, [self = shared_from_this()] { self->write_queued(); });
     return true;
-}
-
-write_cork::write_cork() noexcept {
-    ++cork.depth;
-}
-
-write_cork::~write_cork() {
-    if (--cork.depth != 0 || !cork.link) return;
-    const auto link = std::move(cork.link);
-    cork.link = nullptr;
-    // A link that closed meanwhile takes them nowhere, as any send racing a close.
-    link->enqueue(cork.held, true);
-    cork.held.clear();
 }
 
 void connection::wait_while_busy(std::atomic<std::uint64_t>& held) {

@@ -78,18 +78,6 @@ struct connection_options {
     std::shared_ptr<dist_poller> poller;
 };
 
-/// While one lives, what the calling thread sends on a plain TCP link (the first it
-/// sends on) is held back, and written in one go when the last one ends: a call's
-/// MONITOR_P and request leave in one system call instead of two or a hand-over to
-/// the writer. For a few packets; per thread, nestable.
-class write_cork {
-  public:
-    write_cork() noexcept;
-    ~write_cork();
-    write_cork(const write_cork&) = delete;
-    write_cork& operator=(const write_cork&) = delete;
-};
-
 /// Thread safety: send(), close() and wait_reading() may be called from any thread;
 /// everything else runs on the connection's strand.
 ///
@@ -141,7 +129,7 @@ class connection : public std::enable_shared_from_this<connection>,
                 return ec;
             }
         }
-        if (!enqueue(packet, false, splices.items.empty() ? nullptr : &splices))
+        if (!enqueue(packet, splices.items.empty() ? nullptr : &splices))
             return make_error_code(dist_errc::closed);
         return {};
     }
@@ -186,23 +174,19 @@ class connection : public std::enable_shared_from_this<connection>,
     ~connection();
 
   private:
-    friend class write_cork;
     // The calling thread's encoding buffer.
     static std::vector<std::uint8_t>& scratch();
     // The binaries the calling thread's packet left out (see packet_encoder::splicing).
     static etf_detail::splice_list& scratch_splices();
     // Queues `packet`: copies a small one into the coalescing buffer, takes a large one.
     // False when the link has closed (the packet goes nowhere).
-    // `gathered`: several packets a write_cork held back, written at once if they can.
     // `splices`: binaries left out of `packet`, written from where they are if the
     // packet can go out at once, else copied in.
-    bool enqueue(std::vector<std::uint8_t>& packet, bool gathered = false,
-                 etf_detail::splice_list* splices = nullptr);
+    bool enqueue(std::vector<std::uint8_t>& packet, etf_detail::splice_list* splices = nullptr);
     // Writes `packet` (with its splices) to an idle plain link from the caller's
     // thread; true when all of it went out, else what is left stays in `packet`, the
     // splices copied in. out_mutex_ held.
-    bool write_now_locked(std::vector<std::uint8_t>& packet, bool gathered,
-                          etf_detail::splice_list* splices);
+    bool write_now_locked(std::vector<std::uint8_t>& packet, etf_detail::splice_list* splices);
     // A buffer for coalescing (a recycled one when there is one); out_mutex_ held.
     std::vector<std::uint8_t> fresh_buffer_locked();
     // TLS: the stream reads through Asio (async_read_some).
