@@ -6,9 +6,10 @@
 // Unlike gen:call, the calls from this node to one process on another node share one
 // monitor: it is set up by the first call, kept while calls follow, and removed one
 // to two seconds after the last, so sequential calls cost the callee's node no
-// MONITOR_P/DEMONITOR_P each. A call made while its callee is being replaced under
-// its registered name may fail with the old process's exit reason, as one made just
-// before would.
+// MONITOR_P/DEMONITOR_P each. The price: a call made after its callee ended, but
+// before this node heard of it, fails with the callee's exit reason (node_errc::exited:
+// the request may have run) where gen:call would say noproc (it did not run); the same
+// holds for a call made while a registered name passes to a new process.
 #pragma once
 
 #include <chrono>
