@@ -18,8 +18,7 @@ call_guard_table::ticket runtime::join_call_guard(const std::shared_ptr<mailbox_
     if (!guard_proc_ || !running_) {
         // Closing: nobody can hold the monitor, so the call fails as it would had the
         // node gone first.
-        guards_.fire(t.ref);
-        down_locked(caller, t.ref, target.object(), atom("noconnection"));
+        fire_call_guard_locked(t.ref, target.object(), atom("noconnection"));
         return t;
     }
     monitors_.add_outgoing(t.ref, guard_proc_->self, target);

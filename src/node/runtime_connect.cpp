@@ -1,4 +1,3 @@
-#include <cstdlib>
 // The runtime's life cycle and its connections: start-up (name, cookie, listener,
 // epmd), accepting and dialling through the handshake driver with net_kernel's
 // decisions, and shutdown.
@@ -118,7 +117,6 @@ std::uint64_t offered_flags(bool hidden) noexcept {
                       dflag::mandatory_25_digest | dflag::dist_hdr_atom_cache | dflag::fragments |
                       dflag::alias | dflag::spawn | dflag::small_atom_tags | dflag::unicode_io;
     if (!hidden) f |= dflag::published;
-    if (const char* m = getenv("OTPCPP_EXP_CLEAR")) f &= ~std::strtoull(m, nullptr, 16);
     return f;
 }
 
